@@ -1,0 +1,93 @@
+/**
+ * One error hierarchy for the whole library. Token, key and session code throws these; the
+ * GraphQL and HTTP layers map them to client-facing errors in one place (`auth/graphql-errors.ts`).
+ */
+export type SsoErrorCode =
+  | 'INVALID_SETTINGS'
+  | 'KEY_NOT_FOUND'
+  | 'KEY_INVALID'
+  | 'AUTH_HEADER_INVALID'
+  | 'TOKEN_MALFORMED'
+  | 'TOKEN_ALGORITHM_NOT_ALLOWED'
+  | 'TOKEN_SIGNATURE_INVALID'
+  | 'TOKEN_ISSUER_NOT_ACCEPTED'
+  | 'TOKEN_CLAIM_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'TOKEN_TYPE_INVALID'
+  | 'INVALID_CREDENTIALS'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_REVOKED'
+  | 'USER_NOT_FOUND'
+  | 'USER_INACTIVE'
+  | 'NOT_AUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'INVALID_INPUT'
+  | 'CONFLICT';
+
+export class SsoError extends Error {
+  readonly code: SsoErrorCode;
+
+  constructor(code: SsoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Settings or key files that cannot be used; raised at start-up, before anything listens. */
+export class SettingsError extends SsoError {
+  /** The setting at fault, e.g. `publicKeys.myapp`. */
+  readonly setting: string;
+  /** The file at fault, when there is one. */
+  readonly file?: string;
+
+  constructor(setting: string, message: string, options?: { file?: string; cause?: unknown }) {
+    super('INVALID_SETTINGS', `Invalid setting "${setting}": ${message}`, options);
+    this.setting = setting;
+    this.file = options?.file;
+  }
+}
+
+export class KeyError extends SsoError {}
+
+/** The request presented credentials, and they cannot be accepted. Maps to `UNAUTHENTICATED`. */
+export class AuthenticationError extends SsoError {}
+
+/** A claim failed validation. `claim` names it, `reason` says which check failed. */
+export class JwtClaimError extends AuthenticationError {
+  readonly claim: string;
+  readonly reason: 'missing' | 'invalid' | 'check_failed';
+
+  constructor(
+    code: SsoErrorCode,
+    message: string,
+    claim: string,
+    reason: JwtClaimError['reason'],
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.claim = claim;
+    this.reason = reason;
+  }
+}
+
+export class JwtExpiredError extends JwtClaimError {
+  constructor(message = 'Token has expired.') {
+    super('TOKEN_EXPIRED', message, 'exp', 'check_failed');
+  }
+}
+
+/** Authenticated, but not allowed. Maps to `FORBIDDEN`. */
+export class ForbiddenError extends SsoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FORBIDDEN', message, options);
+  }
+}
+
+/** Bad input from a caller (CLI or API), e.g. an empty password or a duplicate username. */
+export class InputError extends SsoError {
+  constructor(message: string, code: 'INVALID_INPUT' | 'CONFLICT' = 'INVALID_INPUT') {
+    super(code, message);
+  }
+}
