@@ -1,0 +1,18 @@
+import type { AuthCheckerFn } from 'type-graphql';
+import { AuthenticationError, ForbiddenError } from '../errors.js';
+import type { SsoContext } from './context.js';
+import { toGraphQLError } from './graphql-errors.js';
+
+/**
+ * type-graphql `authChecker`: `@Authorized()` requires a verified token; `@Authorized('a', 'b')`
+ * also requires one of those names in the token's `scopes` claim.
+ */
+export const ssoAuthChecker: AuthCheckerFn<SsoContext> = ({ context }, scopes) => {
+  if (!context.auth) {
+    throw toGraphQLError(new AuthenticationError('NOT_AUTHENTICATED', 'You must be logged in to do this.'));
+  }
+  if (scopes.length === 0) return true;
+  const granted = Array.isArray(context.auth.scopes) ? context.auth.scopes : [];
+  if (scopes.some((scope) => granted.includes(scope))) return true;
+  throw toGraphQLError(new ForbiddenError(`This requires the scope ${scopes.map((s) => `"${s}"`).join(' or ')}.`));
+};

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
+import type { TokenPayload } from '../jwt/claims.js';
+import { SsoError } from '../errors.js';
+import type { KeySource } from '../jwt/key-store.js';
+import { toGraphQLError } from './graphql-errors.js';
+import { parseAuthorizationHeader } from './header.js';
+import { requestInfo } from './request-info.js';
+
+/** The GraphQL context every graphql-sso service builds. */
+export interface SsoContext<TUser = unknown> {
+  /** The verified token payload, or `null` for an anonymous request. */
+  auth: TokenPayload | null;
+  /** What `authenticatePayload` returned for the token, or `null` for an anonymous request. */
+  user: TUser | null;
+  /** The raw token, to forward to other services. */
+  token: string | null;
+  request: RequestInfo;
+}
+
+export interface SsoContextOptions {
+  settings: SsoSettings;
+  /** Public keys: a `KeyStore` of PEM files, or a remote JWKS. */
+  keys: KeySource;
+  /** Session checks of the identity service, for the built-in `authenticatePayload`. */
+  sessions?: SessionAuthenticator;
+  /** A forked EntityManager of it is handed to `authenticatePayload` (e.g. to get-or-create users). */
+  orm?: MikroORM;
+  /** Where failures that are not the client's fault are logged. */
+  logger?: Logger;
+}
+
+/**
+ * A context function for Apollo Server (`context: createSsoContext({...})`): reads the
+ * `Authorization` header, verifies the token with `decodeJwtToken` and resolves the user with
+ * `authenticatePayload`, once per request. No header: an anonymous context. A present but
+ * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why.
+ */
+export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
+  const { settings, keys, sessions, orm, logger } = options;
+  return async ({ req }: { req: IncomingMessage }): Promise<SsoContext<TUser>> => {
+    const request = requestInfo(req, settings.trustProxy);
+    try {
+      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader);
+      if (token === null) return { auth: null, user: null, token: null, request };
+      const auth = await settings.decodeJwtToken(token, { settings, keys });
+      const user = (await settings.authenticatePayload(auth, {
+        settings,
+        sessions,
+        request,
+        em: orm?.em.fork(),
+      })) as TUser;
+      return { auth, user, token, request };
+    } catch (error) {
+      if (error instanceof SsoError || error instanceof GraphQLError) {
+        throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
+      }
+      logger?.error({ err: error }, 'authentication failed unexpectedly');
+      throw new GraphQLError('The request could not be authenticated because of a server error.', {
+        extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },
+      });
+    }
+  };
+}

@@ -1,0 +1,61 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { AuthenticationError, ForbiddenError, InputError, SsoError } from '../errors.js';
+
+export interface ToGraphQLErrorOptions {
+  /** The whole request is refused: carry HTTP 401/403 (and `WWW-Authenticate`). */
+  refuseRequest?: boolean;
+  /** The `Authorization` scheme, for the `WWW-Authenticate` challenge. */
+  scheme?: string;
+}
+
+/**
+ * The one boundary between our errors and GraphQL: authentication failures become
+ * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`; the stable
+ * `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
+ */
+export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (!(error instanceof SsoError)) {
+    return new GraphQLError(error instanceof Error ? error.message : String(error), {
+      originalError: error instanceof Error ? error : undefined,
+    });
+  }
+  let code: string;
+  let status: number | undefined;
+  const headers = new Map<string, string>();
+  if (error instanceof AuthenticationError) {
+    code = 'UNAUTHENTICATED';
+    status = 401;
+    headers.set('www-authenticate', `${options.scheme ?? 'JWT'} realm="api"`);
+  } else if (error instanceof ForbiddenError) {
+    code = 'FORBIDDEN';
+    status = 403;
+  } else if (error instanceof InputError) {
+    code = 'BAD_USER_INPUT';
+    status = 400;
+  } else {
+    return new GraphQLError(error.message, { originalError: error });
+  }
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: {
+      code,
+      reason: error.code,
+      ...(options.refuseRequest ? { http: { status, headers } } : {}),
+    },
+  });
+}
+
+/**
+ * Apollo Server `formatError`: maps `SsoError`s thrown by resolvers (e.g. wrong credentials) to
+ * their GraphQL codes, without stack traces. Other errors keep Apollo's formatting.
+ */
+export function formatSsoError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const ssoError = original instanceof SsoError ? original : original instanceof GraphQLError ? original.originalError : undefined;
+  if (!(ssoError instanceof SsoError)) return formatted;
+  const { extensions } = toGraphQLError(ssoError);
+  if (extensions.code === undefined) return formatted;
+  return { ...formatted, message: ssoError.message, extensions: { code: extensions.code, reason: extensions.reason } };
+}

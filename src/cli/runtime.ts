@@ -1,0 +1,68 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { resolveSettings } from '../config/resolve.js';
+import type { SsoConfig, SsoSettings } from '../config/settings.js';
+import { openDatabase, type Database } from '../db/index.js';
+import { identityEntities } from '../identity/entities/index.js';
+import { identityMigrations } from '../identity/migrations/index.js';
+import { SettingsError } from '../errors.js';
+import { writeKeyFile } from '../jwt/generate-key.js';
+
+export const DEV_IDENTITY = 'graphql-sso';
+
+export function createCliLogger(): Logger {
+  // Logs go to stderr: stdout carries what a command prints (a key path, the SDL).
+  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
+}
+
+export function dataDir(): string {
+  return resolve(process.env.SSO_DATA_DIR ?? '.data');
+}
+
+export async function readConfig(configPath: string | undefined): Promise<SsoConfig> {
+  const path = configPath ?? process.env.SSO_CONFIG;
+  return path ? loadConfig(path) : {};
+}
+
+/**
+ * Settings for `serve`: outside production, a config with no signing key gets a development key
+ * under `<data dir>/keys` (created once, then reused), so that a fresh clone serves at once.
+ */
+export async function serveSettings(config: SsoConfig, logger: Logger): Promise<SsoSettings> {
+  const hasKeys = config.privateKeys && Object.keys(config.privateKeys).length > 0;
+  if (hasKeys || process.env.NODE_ENV === 'production') {
+    const settings = resolveSettings(config);
+    if (!hasKeys) {
+      throw new SettingsError('privateKeys', 'no signing key is configured (NODE_ENV=production creates no development key); run `graphql-sso keys generate`');
+    }
+    return settings;
+  }
+  const identity = config.identity ?? DEV_IDENTITY;
+  const keyDir = join(dataDir(), 'keys');
+  const existing = (await readdir(keyDir).catch(() => [] as string[]))
+    .filter((name) => name.startsWith(`${identity}-`) && name.endsWith('.pem'))
+    .sort()
+    .reverse();
+  let file = existing[0];
+  if (!file) {
+    const path = await writeKeyFile({ issuer: identity, dir: keyDir, algorithm: config.encodeAlgorithm });
+    file = path.slice(keyDir.length + 1);
+    logger.warn({ file: path }, 'No signing key configured: created a development key (do not use it in production)');
+  } else {
+    logger.info({ file: join(keyDir, file) }, 'Using the development signing key');
+  }
+  return resolveSettings({ ...config, identity, keyStoreRoot: keyDir, privateKeys: { [identity]: [file] } });
+}
+
+export function openIdentityDatabase(logger: Logger, options: { serveEmbedded?: boolean } = {}): Promise<Database> {
+  return openDatabase({
+    url: process.env.DATABASE_URL || null,
+    dataDir: dataDir(),
+    entities: identityEntities,
+    migrations: identityMigrations,
+    logger,
+    serveEmbedded: options.serveEmbedded,
+  });
+}

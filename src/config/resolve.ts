@@ -1,0 +1,128 @@
+import { SettingsError } from '../errors.js';
+import { decodeJwtToken } from '../jwt/decode.js';
+import { encodeJwtToken } from '../jwt/encode.js';
+import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm } from '../jwt/lib/algorithms.js';
+import { createAuthorizationPayload, createSessionPayload } from '../jwt/payloads.js';
+import { authenticatePayload } from '../identity/authenticate-payload.js';
+import type { SsoConfig, SsoSettings } from './settings.js';
+
+export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
+  createSessionPayload,
+  createAuthorizationPayload,
+  encodeJwtToken,
+  decodeJwtToken,
+  authenticatePayload,
+  encodeAlgorithm: 'RS256',
+  decodeAlgorithms: null,
+  verifySignature: true,
+  verifyExpiration: true,
+  verifyIssuer: true,
+  verifyAudience: true,
+  verifySessionToken: true,
+  expirationLeeway: 0,
+  sessionExpiration: null,
+  authorizationExpiration: 300,
+  identity: null,
+  sessionAudience: null,
+  authorizationAudience: null,
+  acceptedIssuers: null,
+  keyStoreRoot: null,
+  publicKeys: {},
+  privateKeys: {},
+  authenticateHeader: 'JWT',
+  trustProxy: false,
+  passwordHashRounds: 12,
+  authorizationArgs: null,
+});
+
+type Check = (value: unknown) => string | null;
+
+const isFunction: Check = (v) => (typeof v === 'function' ? null : 'must be a function');
+const isBoolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const nonNegativeSeconds: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'must be a number of seconds (0 or more)';
+const positiveSeconds: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a number of seconds greater than 0';
+const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim().length > 0 ? null : 'must be a non-empty string');
+const stringList: Check = (v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) ? null : 'must be a list of non-empty strings';
+const algorithm: Check = (v) =>
+  isSupportedAlgorithm(v) ? null : `must be one of ${SUPPORTED_ALGORITHMS.join(', ')} (got ${JSON.stringify(v)})`;
+const algorithmList: Check = (v) =>
+  Array.isArray(v) && v.length > 0 ? (v.map(algorithm).find((e) => e !== null) ?? null) : 'must be a non-empty list of algorithms';
+const keyFiles: Check = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'must map each issuer to a key file or a list of key files';
+  for (const [issuer, files] of Object.entries(v)) {
+    const list = typeof files === 'string' ? [files] : files;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string' && f.length > 0)) {
+      return `issuer "${issuer}" must map to a key file name or a non-empty list of them`;
+    }
+  }
+  return null;
+};
+
+const CHECKS: Record<keyof SsoSettings, Check> = {
+  createSessionPayload: isFunction,
+  createAuthorizationPayload: isFunction,
+  encodeJwtToken: isFunction,
+  decodeJwtToken: isFunction,
+  authenticatePayload: isFunction,
+  encodeAlgorithm: algorithm,
+  decodeAlgorithms: nullable(algorithmList),
+  verifySignature: isBoolean,
+  verifyExpiration: isBoolean,
+  verifyIssuer: isBoolean,
+  verifyAudience: isBoolean,
+  verifySessionToken: isBoolean,
+  expirationLeeway: nonNegativeSeconds,
+  sessionExpiration: nullable(positiveSeconds),
+  authorizationExpiration: positiveSeconds,
+  identity: nullable(nonEmptyString),
+  sessionAudience: nullable(stringList),
+  authorizationAudience: nullable(stringList),
+  acceptedIssuers: nullable(stringList),
+  keyStoreRoot: nullable(nonEmptyString),
+  publicKeys: keyFiles,
+  privateKeys: keyFiles,
+  authenticateHeader: (v) =>
+    typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? null : 'must be an HTTP auth scheme such as "JWT" or "Bearer"',
+  trustProxy: isBoolean,
+  passwordHashRounds: (v) => (Number.isInteger(v) && (v as number) >= 4 && (v as number) <= 31 ? null : 'must be a whole number from 4 to 31'),
+  authorizationArgs: nullable((v) => (typeof v === 'function' ? null : 'must be a type-graphql @ArgsType() class')),
+};
+
+/** Audiences may be written as one string, as in the original's examples. */
+const LIST_SETTINGS = ['sessionAudience', 'authorizationAudience', 'acceptedIssuers'] as const;
+
+/**
+ * Merges a config with the defaults and validates every value. Throws `SettingsError` naming the
+ * first setting at fault. Key files are checked later, by `KeyStore.load`.
+ */
+export function resolveSettings(config: SsoConfig = {}): SsoSettings {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new SettingsError('(config)', 'the configuration must be an object of settings');
+  }
+  const given: Record<string, unknown> = { ...config };
+  for (const key of Object.keys(given)) {
+    if (!(key in CHECKS)) {
+      const hint = Object.keys(CHECKS).find((k) => k.toLowerCase() === key.toLowerCase().replace(/_/g, ''));
+      throw new SettingsError(key, `unknown setting${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+    if (given[key] === undefined) delete given[key];
+  }
+  for (const key of LIST_SETTINGS) if (typeof given[key] === 'string') given[key] = [given[key]];
+  const settings = { ...DEFAULT_SETTINGS, ...given } as SsoSettings;
+  for (const [key, check] of Object.entries(CHECKS) as [keyof SsoSettings, Check][]) {
+    const problem = check(settings[key]);
+    if (problem) throw new SettingsError(key, problem);
+  }
+  if (settings.decodeAlgorithms === null) settings.decodeAlgorithms = [settings.encodeAlgorithm];
+  if (settings.verifyAudience && settings.identity === null && Object.keys(settings.publicKeys).length + Object.keys(settings.privateKeys).length > 0) {
+    throw new SettingsError('identity', 'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service');
+  }
+  if (settings.identity !== null && Object.keys(settings.privateKeys).length > 0 && !(settings.identity in settings.privateKeys)) {
+    throw new SettingsError(`privateKeys.${settings.identity}`, `no private key is configured for identity "${settings.identity}", so it cannot issue tokens`);
+  }
+  return settings;
+}

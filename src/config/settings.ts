@@ -1,0 +1,114 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Algorithm } from '../jwt/lib/algorithms.js';
+import type { KeySource, SigningKey } from '../jwt/key-store.js';
+import type { TokenPayload, UnsignedPayload } from '../jwt/claims.js';
+
+/** What a request tells about its client, for session bookkeeping. */
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string;
+}
+
+/** The parts of a session and a user that the payload factories read. */
+export interface SessionLike {
+  id: string;
+  clientId: string;
+}
+
+export interface UserLike {
+  id: string | number;
+  email?: string | null;
+}
+
+export interface PayloadInput<TArgs = Record<string, unknown>> {
+  sessionToken: SessionLike;
+  user: UserLike;
+  /** For authorization tokens: the arguments of `obtainAuthorizationToken` (the user's ArgsType). */
+  args: TArgs;
+  settings: SsoSettings;
+  /** A forked EntityManager, to look up what the payload needs (e.g. the user's role in an account). */
+  em?: EntityManager;
+  request?: RequestInfo;
+}
+
+export type CreatePayload<TArgs = Record<string, unknown>> = (
+  input: PayloadInput<TArgs>,
+) => UnsignedPayload | Promise<UnsignedPayload>;
+
+export interface SigningKeySource {
+  getSigningKey(issuer: string): SigningKey;
+}
+
+/** What encode and decode work with; `now` (seconds) is injectable for tests. */
+export interface TokenContext {
+  settings: SsoSettings;
+  keys: KeySource & Partial<SigningKeySource>;
+  now?: () => number;
+}
+
+export type EncodeJwtToken = (payload: UnsignedPayload, context: TokenContext) => string | Promise<string>;
+export type DecodeJwtToken = (token: string, context: TokenContext) => TokenPayload | Promise<TokenPayload>;
+
+/** Session lookups the built-in `authenticatePayload` needs (the identity service provides them). */
+export interface SessionAuthenticator {
+  authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<UserLike>;
+}
+
+export interface AuthenticateContext {
+  settings: SsoSettings;
+  em?: EntityManager;
+  sessions?: SessionAuthenticator;
+  request?: RequestInfo;
+}
+
+export type AuthenticatePayload<TUser = unknown> = (
+  payload: TokenPayload,
+  context: AuthenticateContext,
+) => TUser | Promise<TUser>;
+
+/** Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own. */
+export interface SsoSettings {
+  createSessionPayload: CreatePayload;
+  createAuthorizationPayload: CreatePayload<any>;
+  encodeJwtToken: EncodeJwtToken;
+  decodeJwtToken: DecodeJwtToken;
+  authenticatePayload: AuthenticatePayload<unknown>;
+  encodeAlgorithm: Algorithm;
+  /** `null` means `[encodeAlgorithm]`. */
+  decodeAlgorithms: Algorithm[] | null;
+  verifySignature: boolean;
+  verifyExpiration: boolean;
+  verifyIssuer: boolean;
+  verifyAudience: boolean;
+  verifySessionToken: boolean;
+  /** Seconds of tolerance for `exp` and `nbf`. */
+  expirationLeeway: number;
+  /** Seconds a session token lives; `null`: it never expires (it can be revoked). */
+  sessionExpiration: number | null;
+  /** Seconds an authorization token lives. */
+  authorizationExpiration: number;
+  /** This service's name: the `iss` of the tokens it issues and the `aud` it accepts. */
+  identity: string | null;
+  sessionAudience: string[] | null;
+  authorizationAudience: string[] | null;
+  /** Issuers whose tokens are accepted; `null`: any issuer with a configured public key. */
+  acceptedIssuers: string[] | null;
+  keyStoreRoot: string | null;
+  /** Issuer -> key file or files, newest first. */
+  publicKeys: Record<string, string | string[]>;
+  privateKeys: Record<string, string | string[]>;
+  /** The `Authorization` header scheme, compared case-insensitively. */
+  authenticateHeader: string;
+  /** Read the client IP from `X-Forwarded-For` (only behind a proxy you trust). */
+  trustProxy: boolean;
+  /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
+  passwordHashRounds: number;
+  /**
+   * A type-graphql `@ArgsType()` class: extra arguments of `obtainAuthorizationToken`, validated
+   * by GraphQL and handed to `createAuthorizationPayload` as `args`.
+   */
+  authorizationArgs: (new () => object) | null;
+}
+
+/** What a config file or `defineConfig` takes: any subset of the settings. */
+export type SsoConfig = Partial<SsoSettings>;

@@ -1,0 +1,1 @@
+export { openDatabase, migrate, type Database, type DatabaseOptions } from './database.js';

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/postgresql';
+
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'id' | 'email' | 'isActive' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ length: 150, unique: true })
+  username!: string;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'text', hidden: true, lazy: false })
+  passwordHash!: string;
+
+  @Property({ default: true })
+  isActive: boolean = true;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

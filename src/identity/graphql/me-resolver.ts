@@ -1,0 +1,11 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { IdentityContext } from '../services.js';
+import { UserType } from './types.js';
+
+@Resolver()
+export class MeResolver {
+  @Query(() => UserType, { nullable: true, description: 'The authenticated user; null when anonymous.' })
+  me(@Ctx() { user }: IdentityContext): UserType | null {
+    return user;
+  }
+}

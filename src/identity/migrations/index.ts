@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128000000 } from './Migration20261128000000.js';
+
+/** The identity service's migrations, oldest first (listed, not globbed, so they run from `dist/`). */
+export const identityMigrations: MigrationObject[] = [
+  { name: 'Migration20261128000000', class: Migration20261128000000 },
+];

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+
+export * from './errors.js';
+
+export * as claims from './jwt/claims.js';
+export type { TokenPayload, TokenType, UnsignedPayload } from './jwt/claims.js';
+export { createAuthorizationPayload, createSessionPayload } from './jwt/payloads.js';
+export { encodeJwtToken } from './jwt/encode.js';
+export { decodeJwtToken } from './jwt/decode.js';
+export { KeyStore, keyIdFromFileName } from './jwt/key-store.js';
+export type { KeySource, KeyStoreSettings, SigningKey, VerificationKey, JwksKey } from './jwt/key-store.js';
+export { generateKeyPem, writeKeyFile } from './jwt/generate-key.js';
+export { SUPPORTED_ALGORITHMS, type Algorithm } from './jwt/lib/algorithms.js';
+
+export { defineConfig } from './config/define-config.js';
+export { DEFAULT_SETTINGS, resolveSettings } from './config/resolve.js';
+export { loadConfig } from './config/load.js';
+export type * from './config/settings.js';
+
+export { createSsoContext, type SsoContext, type SsoContextOptions } from './auth/context.js';
+export { ssoAuthChecker } from './auth/auth-checker.js';
+export { formatSsoError, toGraphQLError } from './auth/graphql-errors.js';
+export { parseAuthorizationHeader } from './auth/header.js';
+
+export { User, SessionToken, identityEntities } from './identity/entities/index.js';
+export { identityMigrations } from './identity/migrations/index.js';
+export { authenticatePayload } from './identity/authenticate-payload.js';
+export { UserService, INVALID_CREDENTIALS_MESSAGE, type CreateUserInput } from './identity/user-service.js';
+export { SessionService, type SessionServiceOptions } from './identity/session-service.js';
+export { createIdentityServices, type IdentityContext, type IdentityServices } from './identity/services.js';
+export { buildIdentitySchema, type IdentitySchemaOptions } from './identity/schema.js';
+export { TokenResult, UserType } from './identity/graphql/types.js';
+
+export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
+export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';

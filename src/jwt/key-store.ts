@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, basename, sep } from 'node:path';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { AuthenticationError, KeyError, SettingsError } from '../errors.js';
+import { algorithmsForKey, type Algorithm } from './lib/algorithms.js';
+import { parsePemKeys } from './lib/pem.js';
+
+export interface VerificationKey {
+  issuer: string;
+  kid: string;
+  publicKey: KeyObject;
+  /** Algorithms this key accepts: those of its own type, intersected with the allowed ones. */
+  algorithms: readonly Algorithm[];
+}
+
+export interface SigningKey {
+  issuer: string;
+  kid: string;
+  privateKey: KeyObject;
+  algorithms: readonly Algorithm[];
+}
+
+/** Anything that finds an issuer's public key by `kid`: a `KeyStore` of PEM files, a remote JWKS. */
+export interface KeySource {
+  getVerificationKey(issuer: string, kid: string | undefined): VerificationKey | Promise<VerificationKey>;
+}
+
+export interface KeyStoreSettings {
+  keyStoreRoot: string | null;
+  publicKeys: Record<string, string | readonly string[]>;
+  privateKeys: Record<string, string | readonly string[]>;
+  /** Algorithms tokens may be verified with; `null`: `[encodeAlgorithm]`. */
+  decodeAlgorithms: readonly Algorithm[] | null;
+  encodeAlgorithm: Algorithm;
+}
+
+export interface JwksKey extends JsonWebKey {
+  kid: string;
+  alg: Algorithm;
+  use: 'sig';
+}
+
+interface LoadedKey {
+  kid: string;
+  file: string;
+  publicKey: KeyObject;
+  privateKey?: KeyObject;
+}
+
+/** A file name as configured, made into the key id exactly as django-rest-framework-sso does. */
+export function keyIdFromFileName(fileName: string, keyStoreRoot: string | null): string {
+  let name = fileName;
+  if (isAbsolute(name)) name = keyStoreRoot ? relative(resolve(keyStoreRoot), name) : basename(name);
+  name = name.split(sep).join('/');
+  return name.endsWith('.pem') ? name.slice(0, -4) : name;
+}
+
+function fileList(value: string | readonly string[]): readonly string[] {
+  return typeof value === 'string' ? [value] : value;
+}
+
+/**
+ * The issuers' keys, read from PEM files once at start-up and kept as `KeyObject`s: nothing on
+ * the request path reads a file or parses a PEM. Per issuer the first file listed is the current
+ * signing key; every listed key verifies.
+ */
+export class KeyStore implements KeySource {
+  private readonly verification = new Map<string, Map<string, VerificationKey>>();
+  private readonly currentVerification = new Map<string, VerificationKey>();
+  private readonly signing = new Map<string, SigningKey>();
+
+  private constructor(private readonly settings: KeyStoreSettings) {}
+
+  /** Reads and checks every configured key file. Throws `SettingsError` naming the setting and file. */
+  static load(settings: KeyStoreSettings, options: { cwd?: string } = {}): KeyStore {
+    const store = new KeyStore(settings);
+    const allowed = settings.decodeAlgorithms ?? [settings.encodeAlgorithm];
+    const root = settings.keyStoreRoot ? resolve(options.cwd ?? process.cwd(), settings.keyStoreRoot) : null;
+    const cache = new Map<string, LoadedKey>();
+    const read = (setting: string, fileName: string): LoadedKey => {
+      const file = root ? resolve(root, fileName) : resolve(options.cwd ?? process.cwd(), fileName);
+      const cached = cache.get(file);
+      if (cached) return cached;
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file not readable';
+        throw new SettingsError(setting, `key file ${file}: ${reason}`, { file, cause: error });
+      }
+      let keys;
+      try {
+        keys = parsePemKeys(text);
+      } catch (error) {
+        throw new SettingsError(setting, `key file ${file}: ${(error as Error).message}`, { file, cause: error });
+      }
+      const loaded: LoadedKey = {
+        kid: keyIdFromFileName(fileName, root),
+        file,
+        publicKey: keys.publicKey!,
+        privateKey: keys.privateKey,
+      };
+      if (algorithmsForKey(loaded.publicKey).length === 0) {
+        throw new SettingsError(setting, `key file ${file}: unsupported key type`, { file });
+      }
+      cache.set(file, loaded);
+      return loaded;
+    };
+
+    for (const [issuer, files] of Object.entries(settings.privateKeys)) {
+      const list = fileList(files);
+      list.forEach((fileName) => {
+        const key = read(`privateKeys.${issuer}`, fileName);
+        if (!key.privateKey) {
+          throw new SettingsError(`privateKeys.${issuer}`, `key file ${key.file} holds no private key`, {
+            file: key.file,
+          });
+        }
+      });
+      const current = read(`privateKeys.${issuer}`, list[0]!);
+      const algorithms = algorithmsForKey(current.publicKey);
+      if (!algorithms.includes(settings.encodeAlgorithm)) {
+        throw new SettingsError(
+          'encodeAlgorithm',
+          `${settings.encodeAlgorithm} cannot be used with the ${current.publicKey.asymmetricKeyType} key in ${current.file} (it allows ${algorithms.join(', ')})`,
+          { file: current.file },
+        );
+      }
+      store.signing.set(issuer, { issuer, kid: current.kid, privateKey: current.privateKey!, algorithms });
+    }
+    // An issuer's private keys verify its tokens too, unless its public keys are listed apart.
+    const publicKeys = { ...settings.privateKeys, ...settings.publicKeys };
+    for (const [issuer, files] of Object.entries(publicKeys)) {
+      const byKid = new Map<string, VerificationKey>();
+      fileList(files).forEach((fileName, index) => {
+        const key = read(`publicKeys.${issuer}`, fileName);
+        const algorithms = algorithmsForKey(key.publicKey).filter((a) => allowed.includes(a));
+        if (algorithms.length === 0) {
+          throw new SettingsError(
+            `publicKeys.${issuer}`,
+            `key file ${key.file} (${key.publicKey.asymmetricKeyType}) cannot verify any of decodeAlgorithms [${allowed.join(', ')}]`,
+            { file: key.file },
+          );
+        }
+        const entry: VerificationKey = { issuer, kid: key.kid, publicKey: key.publicKey, algorithms };
+        byKid.set(key.kid, entry);
+        if (index === 0) store.currentVerification.set(issuer, entry);
+      });
+      store.verification.set(issuer, byKid);
+    }
+
+    return store;
+  }
+
+  /** The current (first listed) private key of an issuer. */
+  getSigningKey(issuer: string): SigningKey {
+    const key = this.signing.get(issuer);
+    if (!key) throw new KeyError('KEY_NOT_FOUND', `No private key is configured for issuer "${issuer}".`);
+    return key;
+  }
+
+  /** An issuer's public key by `kid`; without `kid`, its current key (as the original does). */
+  getVerificationKey(issuer: string, kid: string | undefined): VerificationKey {
+    const keys = this.verification.get(issuer);
+    const key = kid === undefined ? this.currentVerification.get(issuer) : keys?.get(kid);
+    if (!key) throw new AuthenticationError('KEY_NOT_FOUND', 'Unauthorized token signing key.');
+    return key;
+  }
+
+  hasSigningKey(issuer: string): boolean {
+    return this.signing.has(issuer);
+  }
+
+  /** The public keys as a JSON Web Key Set, for `GET /.well-known/jwks.json`. */
+  toJwks(): { keys: JwksKey[] } {
+    const keys: JwksKey[] = [];
+    for (const byKid of this.verification.values()) {
+      for (const key of byKid.values()) {
+        const alg = key.algorithms.includes(this.settings.encodeAlgorithm)
+          ? this.settings.encodeAlgorithm
+          : key.algorithms[0]!;
+        keys.push({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg, use: 'sig' });
+      }
+    }
+    return { keys };
+  }
+}

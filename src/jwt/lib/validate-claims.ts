@@ -1,0 +1,72 @@
+import { JwtClaimError, JwtExpiredError } from '../../errors.js';
+import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type TokenPayload } from '../claims.js';
+
+export interface ClaimsOptions {
+  issuer: string;
+  /** The audience that must be in `aud`, or `null` to skip the check. */
+  audience: string | null;
+  verifyExpiration: boolean;
+  leeway: number;
+  now: number;
+}
+
+const isNumericDate = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+function required(payload: Record<string, unknown>, claim: string, valid: (value: unknown) => boolean) {
+  const value = payload[claim];
+  if (value === undefined || value === null) {
+    throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token is missing the "${claim}" claim.`, claim, 'missing');
+  }
+  if (!valid(value)) {
+    throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token has an invalid "${claim}" claim.`, claim, 'invalid');
+  }
+}
+
+/**
+ * Checks a signature-verified payload, always in this order: payload is an object -> token type
+ * -> required claims -> issuer -> audience -> not before -> expiry. The first failure is thrown.
+ */
+export function validateClaims(payload: unknown, options: ClaimsOptions): TokenPayload {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new JwtClaimError('TOKEN_MALFORMED', 'Token payload is not a JSON object.', '', 'invalid');
+  }
+  const claims = payload as Record<string, unknown>;
+
+  if (claims.token !== TOKEN_SESSION && claims.token !== TOKEN_AUTHORIZATION) {
+    throw new JwtClaimError('TOKEN_TYPE_INVALID', 'Token is neither a session nor an authorization token.', 'token', 'invalid');
+  }
+
+  required(claims, 'iss', (v) => typeof v === 'string' && v.length > 0);
+  required(claims, 'sid', (v) => typeof v === 'string' && v.length > 0);
+  required(claims, 'uid', (v) => (typeof v === 'string' && v.length > 0) || Number.isSafeInteger(v));
+  for (const claim of ['exp', 'nbf', 'iat']) {
+    if (claims[claim] !== undefined && !isNumericDate(claims[claim])) {
+      throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token has an invalid "${claim}" claim.`, claim, 'invalid');
+    }
+  }
+  if (claims.scopes !== undefined && !(Array.isArray(claims.scopes) && claims.scopes.every((s) => typeof s === 'string'))) {
+    throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token has an invalid "scopes" claim.', 'scopes', 'invalid');
+  }
+
+  if (claims.iss !== options.issuer) {
+    throw new JwtClaimError('TOKEN_ISSUER_NOT_ACCEPTED', 'Token issuer is not accepted.', 'iss', 'check_failed');
+  }
+
+  if (options.audience !== null) {
+    const aud = claims.aud;
+    const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    if (!audiences.includes(options.audience)) {
+      throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token is not meant for this service (invalid audience).', 'aud', 'check_failed');
+    }
+  }
+
+  if (claims.nbf !== undefined && (claims.nbf as number) > options.now + options.leeway) {
+    throw new JwtClaimError('TOKEN_NOT_YET_VALID', 'Token is not valid yet.', 'nbf', 'check_failed');
+  }
+
+  if (options.verifyExpiration && claims.exp !== undefined && (claims.exp as number) <= options.now - options.leeway) {
+    throw new JwtExpiredError();
+  }
+
+  return claims as TokenPayload;
+}

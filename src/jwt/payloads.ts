@@ -1,0 +1,24 @@
+import type { PayloadInput } from '../config/settings.js';
+import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type UnsignedPayload } from './claims.js';
+
+function baseClaims({ sessionToken, user }: PayloadInput<unknown>) {
+  return {
+    sid: sessionToken.id,
+    ...(sessionToken.clientId ? { cid: sessionToken.clientId } : {}),
+    uid: typeof user.id === 'number' ? user.id : String(user.id),
+    email: user.email ?? null,
+  };
+}
+
+/** The built-in session payload: who and which session, no permissions. */
+export function createSessionPayload(input: PayloadInput<unknown>): UnsignedPayload {
+  return { token: TOKEN_SESSION, ...baseClaims(input) };
+}
+
+/**
+ * The built-in authorization payload. Replace it (setting `createAuthorizationPayload`) to add
+ * claims such as `account` or `scopes`; spread this one's result to keep the standard claims.
+ */
+export function createAuthorizationPayload(input: PayloadInput<unknown>): UnsignedPayload {
+  return { token: TOKEN_AUTHORIZATION, ...baseClaims(input) };
+}
