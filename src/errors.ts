@@ -23,7 +23,8 @@ export type SsoErrorCode =
   | 'NOT_AUTHENTICATED'
   | 'FORBIDDEN'
   | 'INVALID_INPUT'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'SERVICE_UNAVAILABLE';
 
 export class SsoError extends Error {
   readonly code: SsoErrorCode;
@@ -89,5 +90,12 @@ export class ForbiddenError extends SsoError {
 export class InputError extends SsoError {
   constructor(message: string, code: 'INVALID_INPUT' | 'CONFLICT' = 'INVALID_INPUT') {
     super(code, message);
+  }
+}
+
+/** Something the service depends on (a key set, the database) is unreachable. Maps to HTTP 503. */
+export class ServiceUnavailableError extends SsoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SERVICE_UNAVAILABLE', message, options);
   }
 }

@@ -10,6 +10,8 @@ export { decodeJwtToken } from './jwt/decode.js';
 export { KeyStore, keyIdFromFileName } from './jwt/key-store.js';
 export type { KeySource, KeyStoreSettings, SigningKey, VerificationKey, JwksKey } from './jwt/key-store.js';
 export { generateKeyPem, writeKeyFile } from './jwt/generate-key.js';
+export { RemoteKeySet, type RemoteKeySetOptions } from './jwt/remote-key-set.js';
+export { createKeySource, type KeySourceOptions } from './jwt/key-source.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm } from './jwt/lib/algorithms.js';
 
 export { defineConfig } from './config/define-config.js';

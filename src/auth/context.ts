@@ -6,6 +6,7 @@ import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/s
 import type { TokenPayload } from '../jwt/claims.js';
 import { SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
+import { createKeySource } from '../jwt/key-source.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
 import { requestInfo } from './request-info.js';
@@ -23,8 +24,8 @@ export interface SsoContext<TUser = unknown> {
 
 export interface SsoContextOptions {
   settings: SsoSettings;
-  /** Public keys: a `KeyStore` of PEM files, or a remote JWKS. */
-  keys: KeySource;
+  /** Public keys; default `createKeySource(settings)`: the PEM files and JWKS URLs the settings name. */
+  keys?: KeySource;
   /** Session checks of the identity service, for the built-in `authenticatePayload`. */
   sessions?: SessionAuthenticator;
   /** A forked EntityManager of it is handed to `authenticatePayload` (e.g. to get-or-create users). */
@@ -40,7 +41,8 @@ export interface SsoContextOptions {
  * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why.
  */
 export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
-  const { settings, keys, sessions, orm, logger } = options;
+  const { settings, sessions, orm, logger } = options;
+  const keys = options.keys ?? createKeySource(settings, { onError: (err, issuer) => logger?.warn({ err, issuer }, 'JWKS fetch failed') });
   return async ({ req }: { req: IncomingMessage }): Promise<SsoContext<TUser>> => {
     const request = requestInfo(req, settings.trustProxy);
     try {

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { AuthenticationError, ForbiddenError, InputError, SsoError } from '../errors.js';
+import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError } from '../errors.js';
 
 export interface ToGraphQLErrorOptions {
   /** The whole request is refused: carry HTTP 401/403 (and `WWW-Authenticate`). */
@@ -31,6 +31,9 @@ export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions = 
   } else if (error instanceof ForbiddenError) {
     code = 'FORBIDDEN';
     status = 403;
+  } else if (error instanceof ServiceUnavailableError) {
+    code = 'SERVICE_UNAVAILABLE';
+    status = 503;
   } else if (error instanceof InputError) {
     code = 'BAD_USER_INPUT';
     status = 400;

@@ -29,6 +29,7 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   keyStoreRoot: null,
   publicKeys: {},
   privateKeys: {},
+  jwksUrls: {},
   authenticateHeader: 'JWT',
   trustProxy: false,
   passwordHashRounds: 12,
@@ -85,6 +86,13 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   keyStoreRoot: nullable(nonEmptyString),
   publicKeys: keyFiles,
   privateKeys: keyFiles,
+  jwksUrls: (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'must map each issuer to the URL of its JWKS';
+    for (const [issuer, url] of Object.entries(v)) {
+      if (typeof url !== 'string' || !/^https?:\/\/./.test(url)) return `issuer "${issuer}" must map to an http(s) URL`;
+    }
+    return null;
+  },
   authenticateHeader: (v) =>
     typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? null : 'must be an HTTP auth scheme such as "JWT" or "Bearer"',
   trustProxy: isBoolean,
@@ -118,7 +126,7 @@ export function resolveSettings(config: SsoConfig = {}): SsoSettings {
     if (problem) throw new SettingsError(key, problem);
   }
   if (settings.decodeAlgorithms === null) settings.decodeAlgorithms = [settings.encodeAlgorithm];
-  if (settings.verifyAudience && settings.identity === null && Object.keys(settings.publicKeys).length + Object.keys(settings.privateKeys).length > 0) {
+  if (settings.verifyAudience && settings.identity === null && Object.keys({ ...settings.publicKeys, ...settings.privateKeys, ...settings.jwksUrls }).length > 0) {
     throw new SettingsError('identity', 'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service');
   }
   if (settings.identity !== null && Object.keys(settings.privateKeys).length > 0 && !(settings.identity in settings.privateKeys)) {

@@ -97,6 +97,8 @@ export interface SsoSettings {
   /** Issuer -> key file or files, newest first. */
   publicKeys: Record<string, string | string[]>;
   privateKeys: Record<string, string | string[]>;
+  /** Issuer -> its JWKS URL, for services that fetch public keys rather than read files. */
+  jwksUrls: Record<string, string>;
   /** The `Authorization` header scheme, compared case-insensitively. */
   authenticateHeader: string;
   /** Read the client IP from `X-Forwarded-For` (only behind a proxy you trust). */
