@@ -35,3 +35,5 @@ export { TokenResult, UserType } from './identity/graphql/types.js';
 
 export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
+
+export * from './auth/directives/index.js';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { printSchema } from 'graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
 import { resolveSettings } from '../config/resolve.js';
 import { migrate } from '../db/index.js';
 import { SsoError } from '../errors.js';
@@ -134,7 +134,7 @@ program
   .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
   .action(async (options: { config?: string }) => {
     const settings = resolveSettings(await readConfig(options.config));
-    process.stdout.write(`${printSchema(await buildIdentitySchema(settings))}\n`);
+    process.stdout.write(`${printSubgraphSchema(await buildIdentitySchema(settings))}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

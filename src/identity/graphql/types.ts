@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType('TokenResult', { description: 'A signed JWT.' })
 export class TokenResult {
@@ -7,6 +7,7 @@ export class TokenResult {
 }
 
 @ObjectType('User')
+@Directive('@key(fields: "id")')
 export class UserType {
   @Field(() => ID)
   id!: string;

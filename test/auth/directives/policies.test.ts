@@ -1,0 +1,152 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { GraphQLError } from 'graphql';
+import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
+import { definePolicies } from '../../../src/auth/directives/policies.js';
+import type { PolicyInput } from '../../../src/auth/directives/types.js';
+import { ForbiddenError, SettingsError } from '../../../src/errors.js';
+import { LINK, claims, codes, serve, subgraph, type TestServer } from './support.js';
+
+const SDL = `${LINK}
+  type Account @key(fields: "id") {
+    id: ID!
+    name: String!
+  }
+  type Transaction {
+    id: ID!
+    accountId: ID!
+    amount: Int @policy(policies: [["account-member"]])
+  }
+  type Query {
+    account(id: ID!): Account @policy(policies: [["account-member"]])
+    transactions: [Transaction!]!
+    combo: String @policy(policies: [["p1", "p2"], ["p3"]])
+    failing(kind: String!): String @policy(policies: [["explodes"]])
+  }
+`;
+
+const transactions = [
+  { id: 't1', accountId: '1', amount: 10 },
+  { id: 't2', accountId: '2', amount: 20 },
+];
+const resolvers = {
+  Query: {
+    account: (_: unknown, { id }: { id: string }) => ({ id, name: `account ${id}` }),
+    transactions: () => transactions,
+    combo: () => 'combo',
+    failing: () => 'unreachable',
+  },
+};
+
+describe('@policy', () => {
+  const calls: string[] = [];
+  const inputs: PolicyInput[] = [];
+  let t: TestServer;
+
+  const flag = (name: string) => async ({ claims: c }: PolicyInput) => {
+    calls.push(name);
+    return (c.flags as string[] | undefined)?.includes(name) ?? false;
+  };
+  const policies = definePolicies({
+    'account-member': (input) => {
+      inputs.push(input);
+      const target = input.args.id ?? (input.parent as { accountId?: string } | undefined)?.accountId;
+      return input.claims.account === target;
+    },
+    p1: flag('p1'),
+    p2: flag('p2'),
+    p3: flag('p3'),
+    explodes: ({ args }) => {
+      if (args.kind === 'graphql') throw new GraphQLError('Teapot.', { extensions: { code: 'TEAPOT' } });
+      if (args.kind === 'sso') throw new ForbiddenError('Account frozen.');
+      throw new Error('database down');
+    },
+  });
+
+  before(async () => {
+    t = await serve(applyAuthDirectives(subgraph(SDL, resolvers), { policies }));
+  });
+  after(() => t.stop());
+
+  it('passes the arguments: account-member holds for the account of the token', async () => {
+    const allowed = await t.run('{ account(id: "1") { id name } }', { auth: claims({ account: '1' }), user: { name: 'alice' } });
+    assert.deepEqual(allowed.data, { account: { id: '1', name: 'account 1' } });
+    const input = inputs.at(-1)!;
+    assert.deepEqual(input.args, { id: '1' });
+    assert.deepEqual(input.user, { name: 'alice' });
+    assert.equal(input.info.fieldName, 'account');
+    assert.equal((input.context as { user: unknown }).user, input.user);
+
+    const denied = await t.run('{ account(id: "2") { id } }', { auth: claims({ account: '1' }) });
+    assert.deepEqual(denied.data, { account: null });
+    assert.deepEqual(codes(denied), { account: 'FORBIDDEN' });
+    assert.equal(denied.errors[0].message, 'Field "Query.account" requires policy "account-member"');
+    assert.equal(denied.status, undefined);
+  });
+
+  it('passes the parent: each transaction is checked against its own account', async () => {
+    const result = await t.run('{ transactions { id amount } }', { auth: claims({ account: '1' }) });
+    assert.deepEqual(result.data, { transactions: [{ id: 't1', amount: 10 }, { id: 't2', amount: null }] });
+    assert.deepEqual(codes(result), { 'transactions.1.amount': 'FORBIDDEN' });
+    assert.equal(inputs.at(-1)!.parent, transactions[1]);
+  });
+
+  it('never runs a policy for an anonymous request: UNAUTHENTICATED', async () => {
+    const before = inputs.length;
+    const result = await t.run('{ account(id: "1") { id } }');
+    assert.deepEqual(codes(result), { account: 'UNAUTHENTICATED' });
+    assert.equal(inputs.length, before);
+  });
+
+  it('treats the policy sets as an OR of AND-lists, short-circuiting in order', async () => {
+    const cases: [string[], boolean, string[]][] = [
+      [['p1', 'p2'], true, ['p1', 'p2']],
+      [['p3'], true, ['p1', 'p3']],
+      [['p1'], false, ['p1', 'p2', 'p3']],
+      [['p2'], false, ['p1', 'p3']],
+    ];
+    for (const [flags, allowed, called] of cases) {
+      calls.length = 0;
+      const result = await t.run('{ combo }', { auth: claims({ flags }) });
+      assert.deepEqual(result.data, { combo: allowed ? 'combo' : null }, flags.join(','));
+      assert.deepEqual(calls, called, flags.join(','));
+      if (!allowed) assert.equal(result.errors[0].message, 'Field "Query.combo" requires one of the policy sets [p1, p2], [p3]');
+    }
+  });
+
+  it('fails the field with the error a policy throws', async () => {
+    const auth = claims();
+    const graphql = await t.run('{ failing(kind: "graphql") }', { auth });
+    assert.deepEqual(graphql.errors.map((e) => [e.message, e.extensions?.code]), [['Teapot.', 'TEAPOT']]);
+    const sso = await t.run('{ failing(kind: "sso") }', { auth });
+    assert.deepEqual(sso.errors.map((e) => [e.message, e.extensions?.code]), [['Account frozen.', 'FORBIDDEN']]);
+    const other = await t.run('{ failing(kind: "other") }', { auth });
+    assert.deepEqual(other.errors.map((e) => [e.message, e.extensions?.code]), [['database down', 'INTERNAL_SERVER_ERROR']]);
+    assert.deepEqual(other.data, { failing: null });
+  });
+});
+
+describe('policy registration', () => {
+  it('throws when the schema uses a policy that is not registered, naming field and policy', () => {
+    assert.throws(
+      () => applyAuthDirectives(subgraph(SDL, resolvers), { policies: { p1: () => true, p2: () => true, p3: () => true, explodes: () => true } }),
+      (error: unknown) =>
+        error instanceof SettingsError &&
+        error.code === 'INVALID_SETTINGS' &&
+        /@policy on field "(Query\.account|Transaction\.amount)" names policy "account-member", which is not registered/.test(error.message),
+    );
+  });
+
+  it('names the type of a type-level @policy', () => {
+    const sdl = `${LINK}\n type Vault @policy(policies: [["vault-owner"]]) { id: ID! }\n type Query { vault: Vault }`;
+    assert.throws(() => applyAuthDirectives(subgraph(sdl)), /@policy on type "Vault" names policy "vault-owner", which is not registered/);
+    // Deliberately not a function, as a JSON config could produce.
+    assert.throws(() => applyAuthDirectives(subgraph(sdl), { policies: { 'vault-owner': 'yes' as never } }), SettingsError);
+    assert.doesNotThrow(() => applyAuthDirectives(subgraph(sdl), { policies: { 'vault-owner': () => true } }));
+  });
+
+  it('does not take inherited object properties for policies', () => {
+    const sdl = `${LINK}\n type Query { x: String @policy(policies: [["toString"]]) }`;
+    assert.throws(() => applyAuthDirectives(subgraph(sdl)), SettingsError);
+  });
+});
