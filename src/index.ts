@@ -37,3 +37,4 @@ export { IdentityService, type IdentityServiceOptions } from './server/identity-
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
 
 export * from './auth/directives/index.js';
+export * from './server/gateway/index.js';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +23,8 @@ async function importModule(file: string, setting: string): Promise<Record<strin
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       throw new SettingsError(setting, `cannot load ${file}: compile it to JavaScript first (Node runs .js/.mjs configs)`, { file, cause: error });
     }
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ENOENT') {
+    // Only when the file itself is missing: a missing import of an existing module falls through.
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ENOENT') && !existsSync(file)) {
       throw new SettingsError(setting, `module not found: ${file}`, { file, cause: error });
     }
     throw new SettingsError(setting, `cannot load ${file}: ${(error as Error).message}`, { file, cause: error });
@@ -40,7 +42,11 @@ async function resolveHook(reference: string, baseDir: string, setting: string):
   const file = modulePath.startsWith('.') || modulePath.startsWith('/') ? resolve(baseDir, modulePath) : modulePath;
   const mod = file === modulePath ? await importPackage(modulePath, setting) : await importModule(file, setting);
   if (!(exportName in mod)) throw new SettingsError(setting, `${modulePath} has no export named "${exportName}"`, { file });
-  return mod[exportName];
+  const hook = mod[exportName];
+  if (typeof hook !== 'function') {
+    throw new SettingsError(setting, `${reference} is not a function (it is ${hook === null ? 'null' : typeof hook})`, { file });
+  }
+  return hook;
 }
 
 async function importPackage(specifier: string, setting: string): Promise<Record<string, unknown>> {

@@ -29,7 +29,10 @@ export async function decodeJwtToken(token: string, { settings, keys, now = nowI
     throw new AuthenticationError('TOKEN_MALFORMED', 'Error decoding token: "kid" header is not a string.');
   }
 
-  const issuer = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>).iss : undefined;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new AuthenticationError('TOKEN_MALFORMED', 'Error decoding token: Token payload is not a JSON object.');
+  }
+  const issuer = (payload as Record<string, unknown>).iss;
   if (typeof issuer !== 'string' || issuer.length === 0) {
     throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token is missing the "iss" claim.', 'iss', 'missing');
   }

@@ -171,10 +171,15 @@ export class KeyStore implements KeySource {
     return this.signing.has(issuer);
   }
 
-  /** The public keys as a JSON Web Key Set, for `GET /.well-known/jwks.json`. */
+  /**
+   * The public keys of the issuers this store signs for, as a JSON Web Key Set, for
+   * `GET /.well-known/jwks.json`. Keys of issuers it only accepts are left out: a reader of this
+   * set trusts every key in it for this service's own tokens.
+   */
   toJwks(): { keys: JwksKey[] } {
     const keys: JwksKey[] = [];
-    for (const byKid of this.verification.values()) {
+    for (const [issuer, byKid] of this.verification) {
+      if (!this.signing.has(issuer)) continue;
       for (const key of byKid.values()) {
         const alg = key.algorithms.includes(this.settings.encodeAlgorithm)
           ? this.settings.encodeAlgorithm

@@ -1,0 +1,387 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  DEFAULT_SETTINGS,
+  SettingsError,
+  authenticatePayload,
+  createAuthorizationPayload,
+  createSessionPayload,
+  decodeJwtToken,
+  defineConfig,
+  encodeJwtToken,
+  loadConfig,
+  resolveSettings,
+  type SsoConfig,
+} from '../../src/index.js';
+
+function settingsError(expected: { setting: string; message: RegExp; file?: string }) {
+  return (error: unknown) => {
+    assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${String(error)}`);
+    assert.equal(error.code, 'INVALID_SETTINGS');
+    assert.equal(error.setting, expected.setting);
+    assert.ok(error.message.startsWith(`Invalid setting "${expected.setting}": `), error.message);
+    assert.match(error.message, expected.message);
+    if (expected.file !== undefined) {
+      assert.equal(error.file, expected.file);
+      assert.ok(error.message.includes(expected.file), `the message names ${expected.file}: ${error.message}`);
+    }
+    return true;
+  };
+}
+
+const invalid = (config: unknown, setting: string, message: RegExp) =>
+  assert.throws(() => resolveSettings(config as SsoConfig), settingsError({ setting, message }), JSON.stringify(config) ?? String(config));
+
+describe('resolveSettings: defaults', () => {
+  it('are the ones of the DESIGN.md table (the original\'s REST_FRAMEWORK_SSO), plus our own', () => {
+    const settings = resolveSettings();
+    assert.equal(settings.createSessionPayload, createSessionPayload);
+    assert.equal(settings.createAuthorizationPayload, createAuthorizationPayload);
+    assert.equal(settings.encodeJwtToken, encodeJwtToken);
+    assert.equal(settings.decodeJwtToken, decodeJwtToken);
+    assert.equal(settings.authenticatePayload, authenticatePayload);
+    const { createSessionPayload: _a, createAuthorizationPayload: _b, encodeJwtToken: _c, decodeJwtToken: _d, authenticatePayload: _e, ...values } = settings;
+    assert.deepEqual(values, {
+      encodeAlgorithm: 'RS256',
+      decodeAlgorithms: ['RS256'],
+      verifySignature: true,
+      verifyExpiration: true,
+      verifyIssuer: true,
+      verifyAudience: true,
+      verifySessionToken: true,
+      expirationLeeway: 0,
+      sessionExpiration: null,
+      authorizationExpiration: 300,
+      identity: null,
+      sessionAudience: null,
+      authorizationAudience: null,
+      acceptedIssuers: null,
+      keyStoreRoot: null,
+      publicKeys: {},
+      privateKeys: {},
+      authenticateHeader: 'JWT',
+      // Not in the original:
+      jwksUrls: {},
+      trustProxy: false,
+      passwordHashRounds: 12,
+      authorizationArgs: null,
+    });
+  });
+
+  it('DEFAULT_SETTINGS keeps decodeAlgorithms null (= [encodeAlgorithm]) and cannot be changed', () => {
+    assert.equal(DEFAULT_SETTINGS.decodeAlgorithms, null);
+    assert.equal(Object.isFrozen(DEFAULT_SETTINGS), true);
+    assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256' }).decodeAlgorithms, ['ES256']);
+    assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'ES384'] }).decodeAlgorithms, ['ES256', 'ES384']);
+    assert.equal(DEFAULT_SETTINGS.decodeAlgorithms, null);
+  });
+
+  it('takes one string where a list of audiences or issuers is expected, without changing the given config', () => {
+    const config: SsoConfig = { identity: 'myapp', sessionAudience: 'myapp' as never, authorizationAudience: 'otherapp' as never, acceptedIssuers: 'myapp' as never };
+    const settings = resolveSettings(config);
+    assert.deepEqual(settings.sessionAudience, ['myapp']);
+    assert.deepEqual(settings.authorizationAudience, ['otherapp']);
+    assert.deepEqual(settings.acceptedIssuers, ['myapp']);
+    assert.equal(config.sessionAudience, 'myapp');
+  });
+
+  it('treats an undefined value as not given', () => {
+    assert.equal(resolveSettings({ encodeAlgorithm: undefined, authorizationExpiration: undefined }).authorizationExpiration, 300);
+  });
+
+  it('accepts every setting with a valid value', () => {
+    const hook = () => ({ token: 'auth' as const, sid: 's', uid: 'u' });
+    class Args {}
+    const settings = resolveSettings({
+      createSessionPayload: hook,
+      createAuthorizationPayload: hook,
+      encodeJwtToken: () => 'token',
+      decodeJwtToken: () => ({ token: 'auth', iss: 'x', sid: 's', uid: 'u' }),
+      authenticatePayload: () => null,
+      encodeAlgorithm: 'PS512',
+      decodeAlgorithms: ['PS512', 'PS256'],
+      verifySignature: false,
+      verifyExpiration: false,
+      verifyIssuer: false,
+      verifyAudience: false,
+      verifySessionToken: false,
+      expirationLeeway: 30,
+      sessionExpiration: 86_400,
+      authorizationExpiration: 3600,
+      identity: 'otherapp',
+      sessionAudience: ['otherapp'],
+      authorizationAudience: ['otherapp', 'reports'],
+      acceptedIssuers: ['myapp'],
+      jwksUrls: { myapp: 'https://myapp.example/.well-known/jwks.json' },
+      authenticateHeader: 'Bearer',
+      trustProxy: true,
+      passwordHashRounds: 4,
+      authorizationArgs: Args,
+    });
+    assert.equal(settings.encodeAlgorithm, 'PS512');
+    assert.equal(settings.authorizationArgs, Args);
+    assert.equal(settings.expirationLeeway, 30);
+  });
+});
+
+describe('resolveSettings: each invalid value is a SettingsError naming the setting', () => {
+  it('the config itself is not an object', () => {
+    for (const config of [null, [], 'identity=myapp', 5]) invalid(config, '(config)', /must be an object of settings/);
+  });
+
+  it('hooks that are not functions', () => {
+    for (const setting of ['createSessionPayload', 'createAuthorizationPayload', 'encodeJwtToken', 'decodeJwtToken', 'authenticatePayload']) {
+      invalid({ [setting]: './hooks.js#fn' }, setting, /must be a function$/);
+      invalid({ [setting]: null }, setting, /must be a function$/);
+    }
+  });
+
+  it('algorithms: only the supported asymmetric ones', () => {
+    for (const value of ['HS256', 'none', 'rs256', '', null, ['RS256']]) invalid({ encodeAlgorithm: value }, 'encodeAlgorithm', /must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 \(got /);
+    invalid({ encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /\(got "HS256"\)$/);
+    invalid({ decodeAlgorithms: [] }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
+    invalid({ decodeAlgorithms: 'RS256' }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
+    invalid({ decodeAlgorithms: ['RS256', 'HS256'] }, 'decodeAlgorithms', /must be one of .* \(got "HS256"\)/);
+    invalid({ decodeAlgorithms: ['none'] }, 'decodeAlgorithms', /\(got "none"\)/);
+  });
+
+  it('switches that are not booleans', () => {
+    for (const setting of ['verifySignature', 'verifyExpiration', 'verifyIssuer', 'verifyAudience', 'verifySessionToken', 'trustProxy']) {
+      for (const value of ['true', 1, null]) invalid({ [setting]: value }, setting, /must be true or false/);
+    }
+  });
+
+  it('lifetimes and leeway: numbers of seconds, not negative, lifetimes above 0', () => {
+    for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY, '10', null]) invalid({ expirationLeeway: value }, 'expirationLeeway', /must be a number of seconds \(0 or more\)/);
+    for (const value of [0, -5, '3600', Number.NaN]) invalid({ sessionExpiration: value }, 'sessionExpiration', /must be a number of seconds greater than 0/);
+    for (const value of [0, -300, null, '300']) invalid({ authorizationExpiration: value }, 'authorizationExpiration', /must be a number of seconds greater than 0/);
+    assert.equal(resolveSettings({ sessionExpiration: null }).sessionExpiration, null);
+    assert.equal(resolveSettings({ expirationLeeway: 0 }).expirationLeeway, 0);
+  });
+
+  it('names: identity and keyStoreRoot are non-empty strings', () => {
+    for (const value of ['', '   ', 5, ['myapp']]) invalid({ identity: value }, 'identity', /must be a non-empty string/);
+    for (const value of ['', 7]) invalid({ keyStoreRoot: value }, 'keyStoreRoot', /must be a non-empty string/);
+  });
+
+  it('audiences and accepted issuers: lists of non-empty strings', () => {
+    for (const setting of ['sessionAudience', 'authorizationAudience', 'acceptedIssuers']) {
+      for (const value of [[''], ['myapp', 5], 5, { myapp: true }]) invalid({ [setting]: value }, setting, /must be a list of non-empty strings/);
+    }
+  });
+
+  it('key files: a map from issuer to a file or a non-empty list of files', () => {
+    for (const setting of ['publicKeys', 'privateKeys']) {
+      for (const value of ['myapp.pem', ['myapp.pem'], null]) invalid({ [setting]: value }, setting, /must map each issuer to a key file or a list of key files/);
+      for (const files of [[], '', [''], ['a.pem', 3], 3, null]) invalid({ identity: 'myapp', [setting]: { myapp: files } }, setting, /issuer "myapp" must map to a key file name or a non-empty list of them/);
+    }
+  });
+
+  it('JWKS URLs: a map from issuer to an http(s) URL', () => {
+    invalid({ jwksUrls: 'https://myapp/jwks.json' }, 'jwksUrls', /must map each issuer to the URL of its JWKS/);
+    for (const url of ['ftp://myapp/jwks.json', '/jwks.json', 5]) invalid({ identity: 'otherapp', jwksUrls: { myapp: url } }, 'jwksUrls', /issuer "myapp" must map to an http\(s\) URL/);
+  });
+
+  it('authenticateHeader: one HTTP auth scheme token', () => {
+    for (const value of ['', 'JWT token', 'JWT:', 5]) invalid({ authenticateHeader: value }, 'authenticateHeader', /must be an HTTP auth scheme such as "JWT" or "Bearer"/);
+  });
+
+  it('passwordHashRounds: a whole number from 4 to 31; authorizationArgs: a class', () => {
+    for (const value of [3, 32, 10.5, '12']) invalid({ passwordHashRounds: value }, 'passwordHashRounds', /must be a whole number from 4 to 31/);
+    invalid({ authorizationArgs: { account: 'ID' } }, 'authorizationArgs', /must be a type-graphql @ArgsType\(\) class/);
+  });
+
+  it('unknown settings, with a suggestion for the original\'s spelling or another case', () => {
+    invalid({ ENCODE_ALGORITHM: 'RS256' }, 'ENCODE_ALGORITHM', /^Invalid setting "ENCODE_ALGORITHM": unknown setting \(did you mean "encodeAlgorithm"\?\)$/);
+    invalid({ SESSION_EXPIRATION: 3600 }, 'SESSION_EXPIRATION', /\(did you mean "sessionExpiration"\?\)$/);
+    invalid({ keystoreroot: '/keys' }, 'keystoreroot', /\(did you mean "keyStoreRoot"\?\)$/);
+    invalid({ Identity: 'myapp' }, 'Identity', /\(did you mean "identity"\?\)$/);
+    invalid({ sessionLifetime: 3600 }, 'sessionLifetime', /^Invalid setting "sessionLifetime": unknown setting$/);
+    invalid({ REST_FRAMEWORK_SSO: {} }, 'REST_FRAMEWORK_SSO', /unknown setting$/);
+  });
+
+  it('reports an unknown setting before a bad value, and the first bad value in the settings\' order', () => {
+    invalid({ encodeAlgorithm: 'HS256', bogus: 1 }, 'bogus', /unknown setting/);
+    invalid({ verifySignature: 'yes', encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /HS256/);
+  });
+
+  it('needs identity to check audiences when keys are configured', () => {
+    const message = /is required while verifyAudience is true/;
+    invalid({ publicKeys: { myapp: 'myapp.pem' } }, 'identity', message);
+    invalid({ privateKeys: { myapp: 'myapp.pem' } }, 'identity', message);
+    invalid({ jwksUrls: { myapp: 'https://myapp/jwks.json' } }, 'identity', message);
+    assert.equal(resolveSettings({ verifyAudience: false, publicKeys: { myapp: 'myapp.pem' } }).identity, null);
+  });
+
+  it('needs a private key for identity when private keys are configured', () => {
+    invalid({ identity: 'myapp', privateKeys: { otherapp: 'otherapp.pem' } }, 'privateKeys.myapp', /no private key is configured for identity "myapp"/);
+    assert.deepEqual(resolveSettings({ identity: 'myapp', privateKeys: { myapp: 'myapp.pem', otherapp: 'o.pem' } }).privateKeys, { myapp: 'myapp.pem', otherapp: 'o.pem' });
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
+  const write = (path: string, text: string) => {
+    writeFileSync(join(dir, path), text);
+    return join(dir, path);
+  };
+  const json = (name: string, config: Record<string, unknown>) => write(`conf/${name}`, JSON.stringify(config));
+  const rejects = (path: string, expected: { setting: string; message: RegExp; file?: string }) => assert.rejects(loadConfig(path), settingsError(expected));
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sso-config-'));
+    mkdirSync(join(dir, 'conf', 'hooks'), { recursive: true });
+    write('package.json', JSON.stringify({ type: 'module' }));
+    write(
+      'conf/hooks/payloads.mjs',
+      `export function createAuthorizationPayload(input) {
+         return { token: 'auth', sid: input.sessionToken.id, uid: input.user.id, account: input.args.account };
+       }
+       export const notAFunction = { token: 'auth' };`,
+    );
+    write('shared.mjs', `export function createSessionPayload() { return { token: 'session', sid: 'shared', uid: 'u' }; }`);
+    write('conf/broken-dependency.mjs', `import 'graphql-sso-no-such-package'; export function createSessionPayload() {}`);
+    write('conf/throws.mjs', `throw new Error('boom while importing'); export function createSessionPayload() {}`);
+    write('conf/syntax.mjs', `export function createSessionPayload( {`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a JSON config and resolves "module#export" hooks relative to the config file', async () => {
+    const file = json('config.json', {
+      identity: 'myapp',
+      authorizationExpiration: 900,
+      createAuthorizationPayload: './hooks/payloads.mjs#createAuthorizationPayload',
+      createSessionPayload: '../shared.mjs#createSessionPayload',
+      authenticatePayload: 'graphql-sso#authenticatePayload',
+    });
+    for (const path of [file, relative(process.cwd(), file)]) {
+      const config = await loadConfig(path);
+      assert.equal(config.identity, 'myapp');
+      assert.equal(config.authorizationExpiration, 900);
+      assert.equal(typeof config.createAuthorizationPayload, 'function');
+      assert.deepEqual(
+        await config.createAuthorizationPayload!({ sessionToken: { id: 's1', clientId: '' }, user: { id: 'u1' }, args: { account: '7' }, settings: resolveSettings() }),
+        { token: 'auth', sid: 's1', uid: 'u1', account: '7' },
+      );
+      assert.deepEqual(await config.createSessionPayload!({} as never), { token: 'session', sid: 'shared', uid: 'u' });
+      assert.equal(config.authenticatePayload, authenticatePayload, 'a bare specifier is imported as a package');
+      const settings = resolveSettings(config);
+      assert.equal(settings.createAuthorizationPayload, config.createAuthorizationPayload);
+    }
+  });
+
+  it('resolves an absolute module path too', async () => {
+    const file = json('absolute.json', { createSessionPayload: `${join(dir, 'shared.mjs')}#createSessionPayload` });
+    assert.equal(((await loadConfig(file)).createSessionPayload as () => { sid: string })().sid, 'shared');
+  });
+
+  it('names the file when the config file is missing or is not a JSON object', async () => {
+    const missing = join(dir, 'conf', 'missing.json');
+    await rejects(missing, { setting: '(config)', file: missing, message: /config file not found/ });
+    const bad = write('conf/bad.json', '{ "identity": "myapp", }');
+    await rejects(bad, { setting: '(config)', file: bad, message: /is not valid JSON: / });
+    const list = write('conf/list.json', '["identity"]');
+    await rejects(list, { setting: '(config)', file: list, message: /must hold a JSON object of settings/ });
+  });
+
+  it('names the setting and the module when a hook module is missing', async () => {
+    const file = json('missing-module.json', { createAuthorizationPayload: './hooks/nope.mjs#createAuthorizationPayload' });
+    await rejects(file, { setting: 'createAuthorizationPayload', file: join(dir, 'conf', 'hooks', 'nope.mjs'), message: /module not found: / });
+    const pkg = json('missing-package.json', { authenticatePayload: 'graphql-sso-no-such-package#authenticatePayload' });
+    await rejects(pkg, { setting: 'authenticatePayload', message: /cannot load module "graphql-sso-no-such-package"/ });
+  });
+
+  it('does not call a module "not found" when it is one of its imports that is missing', async () => {
+    const file = json('broken-dependency.json', { createSessionPayload: './broken-dependency.mjs#createSessionPayload' });
+    const module = join(dir, 'conf', 'broken-dependency.mjs');
+    await assert.rejects(loadConfig(file), (error: unknown) => {
+      settingsError({ setting: 'createSessionPayload', file: module, message: /cannot load / })(error);
+      assert.match((error as Error).message, /graphql-sso-no-such-package/);
+      assert.doesNotMatch((error as Error).message, /module not found/);
+      return true;
+    });
+  });
+
+  it('names the module when it throws or does not parse', async () => {
+    const throws = json('throws.json', { createSessionPayload: './throws.mjs#createSessionPayload' });
+    await rejects(throws, { setting: 'createSessionPayload', file: join(dir, 'conf', 'throws.mjs'), message: /cannot load .*: boom while importing/ });
+    const syntax = json('syntax.json', { createSessionPayload: './syntax.mjs#createSessionPayload' });
+    await rejects(syntax, { setting: 'createSessionPayload', file: join(dir, 'conf', 'syntax.mjs'), message: /cannot load / });
+  });
+
+  it('names the setting and the module when the export is missing', async () => {
+    const file = json('missing-export.json', { createAuthorizationPayload: './hooks/payloads.mjs#nope' });
+    await assert.rejects(loadConfig(file), (error: unknown) => {
+      settingsError({ setting: 'createAuthorizationPayload', message: /\.\/hooks\/payloads\.mjs has no export named "nope"/ })(error);
+      assert.equal((error as SettingsError).file, join(dir, 'conf', 'hooks', 'payloads.mjs'));
+      return true;
+    });
+  });
+
+  it('names the setting and the module when the export is not a function', async () => {
+    const file = json('not-a-function.json', { createAuthorizationPayload: './hooks/payloads.mjs#notAFunction' });
+    await assert.rejects(loadConfig(file), (error: unknown) => {
+      settingsError({ setting: 'createAuthorizationPayload', message: /\.\/hooks\/payloads\.mjs#notAFunction is not a function/ })(error);
+      assert.equal((error as SettingsError).file, join(dir, 'conf', 'hooks', 'payloads.mjs'));
+      return true;
+    });
+  });
+
+  it('refuses a hook reference that is not "module-path#exportName"', async () => {
+    for (const reference of ['./hooks/payloads.mjs', '#createAuthorizationPayload', './hooks/payloads.mjs#']) {
+      const file = json('bad-reference.json', { createAuthorizationPayload: reference });
+      await rejects(file, { setting: 'createAuthorizationPayload', message: /must be "module-path#exportName"/ });
+    }
+  });
+
+  it('leaves values of other types to resolveSettings', async () => {
+    const file = json('typed.json', { identity: 'myapp', encodeJwtToken: 5 });
+    const config = await loadConfig(file);
+    assert.equal(config.encodeJwtToken, 5);
+    assert.throws(() => resolveSettings(config), settingsError({ setting: 'encodeJwtToken', message: /must be a function/ }));
+  });
+
+  it('loads a .js config\'s default export, plain or made with defineConfig', async () => {
+    const plain = write('conf/plain.js', `export default { identity: 'myapp', sessionExpiration: 60, createSessionPayload: () => ({ token: 'session', sid: 's', uid: 'u' }) };`);
+    const config = await loadConfig(plain);
+    assert.equal(config.identity, 'myapp');
+    assert.equal(config.sessionExpiration, 60);
+    assert.equal(typeof config.createSessionPayload, 'function');
+
+    const defined = write(
+      'conf/defined.js',
+      `import { defineConfig, createAuthorizationPayload } from ${JSON.stringify(indexUrl)};
+       export default defineConfig({ identity: 'myapp', authorizationAudience: ['myapp', 'otherapp'], createAuthorizationPayload });`,
+    );
+    const fromDefine = await loadConfig(defined);
+    assert.deepEqual(fromDefine.authorizationAudience, ['myapp', 'otherapp']);
+    assert.equal(fromDefine.createAuthorizationPayload, createAuthorizationPayload);
+    assert.equal(resolveSettings(fromDefine).identity, 'myapp');
+
+    const named = write('conf/named.mjs', `export const config = { identity: 'named' };`);
+    assert.equal((await loadConfig(named)).identity, 'named');
+  });
+
+  it('defineConfig returns its argument unchanged', () => {
+    const config = { identity: 'myapp', encodeAlgorithm: 'ES256' as const };
+    assert.equal(defineConfig(config), config);
+    assert.deepEqual(defineConfig(config), { identity: 'myapp', encodeAlgorithm: 'ES256' });
+  });
+
+  it('names the file when a .js config is missing, has no default export, or is TypeScript', async () => {
+    const missing = join(dir, 'conf', 'missing.js');
+    await rejects(missing, { setting: '(config)', file: missing, message: /module not found/ });
+    const empty = write('conf/empty.js', `export const other = 1;`);
+    await rejects(empty, { setting: '(config)', file: empty, message: /must export its settings as default/ });
+    const typescript = write('conf/config.ts', `export default { identity: 'myapp' } satisfies Record<string, string>;`);
+    if ((process.features as unknown as Record<string, unknown>).typescript) {
+      assert.equal((await loadConfig(typescript)).identity, 'myapp', 'this Node strips types itself');
+    } else {
+      await rejects(typescript, { setting: '(config)', file: typescript, message: /compile it to JavaScript first/ });
+    }
+  });
+});
