@@ -9,7 +9,7 @@ import {
   resolveSettings,
   type Database,
 } from '../../src/index.js';
-import { otherappEntities } from './entities.js';
+import { otherappEntities, type LocalUser } from './entities.js';
 import { otherappMigrations } from './migrations.js';
 import { buildOtherappSchema, type OtherappContext } from './schema.js';
 import { AccountService, getOrCreateLocalUser } from './services.js';
@@ -67,7 +67,7 @@ export async function startOtherapp(options: OtherappOptions): Promise<Otherapp>
       includeStacktraceInErrorResponses: false,
       stopOnTerminationSignals: false,
     });
-    const authenticate = createSsoContext<OtherappContext['user']>({ settings, orm: db.orm, logger: options.logger });
+    const authenticate = createSsoContext<LocalUser>({ settings, orm: db.orm, logger: options.logger });
     const { url } = await startStandaloneServer(apollo, {
       context: async ({ req }) => ({ ...(await authenticate({ req })), accounts: new AccountService(db.orm.em.fork()) }),
       listen: { port: options.port, host: options.host },

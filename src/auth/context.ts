@@ -15,8 +15,13 @@ import { requestInfo } from './request-info.js';
 export interface SsoContext<TUser = unknown> {
   /** The verified token payload, or `null` for an anonymous request. */
   auth: TokenPayload | null;
-  /** What `authenticatePayload` returned for the token, or `null` for an anonymous request. */
-  user: TUser | null;
+  /**
+   * What `authenticatePayload` returns for the token (`null` for an anonymous request), run on
+   * the first `await ctx.user`: a request that never needs the user costs no lookup. Where tokens
+   * are tied to sessions (`verifySessionToken`), the session check is part of verifying the token,
+   * so it has already run and a revoked session refused the whole request.
+   */
+  user: Promise<TUser | null>;
   /** The raw token, to forward to other services. */
   token: string | null;
   request: RequestInfo;
@@ -35,9 +40,24 @@ export interface SsoContextOptions {
 }
 
 /**
+ * A promise whose work starts on its first `then`, so that spreading or passing the context
+ * around never triggers it.
+ */
+function lazy<T>(run: () => Promise<T>): Promise<T> {
+  let started: Promise<T> | undefined;
+  const start = () => (started ??= run());
+  return {
+    then: (onFulfilled, onRejected) => start().then(onFulfilled, onRejected),
+    catch: (onRejected) => start().catch(onRejected),
+    finally: (onFinally) => start().finally(onFinally),
+    [Symbol.toStringTag]: 'Promise',
+  } as Promise<T>;
+}
+
+/**
  * A context function for Apollo Server (`context: createSsoContext({...})`): reads the
- * `Authorization` header, verifies the token with `decodeJwtToken` and resolves the user with
- * `authenticatePayload`, once per request. No header: an anonymous context. A present but
+ * `Authorization` header and verifies the token with `decodeJwtToken`, once per request; the
+ * user comes from `authenticatePayload` when first awaited (`ctx.user`). No header: an anonymous context. A present but
  * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why.
  */
 export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
@@ -47,15 +67,15 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
     const request = requestInfo(req, settings.trustProxy);
     try {
       const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader);
-      if (token === null) return { auth: null, user: null, token: null, request };
+      if (token === null) return { auth: null, user: Promise.resolve(null), token: null, request };
       const auth = await settings.decodeJwtToken(token, { settings, keys });
-      const user = (await settings.authenticatePayload(auth, {
-        settings,
-        sessions,
-        request,
-        em: orm?.em.fork(),
-      })) as TUser;
-      return { auth, user, token, request };
+      const authenticate = async () =>
+        (await settings.authenticatePayload(auth, { settings, sessions, request, em: orm?.em.fork() })) as TUser;
+      if (settings.verifySessionToken) {
+        const user = await authenticate();
+        return { auth, user: Promise.resolve(user), token, request };
+      }
+      return { auth, user: lazy(authenticate), token, request };
     } catch (error) {
       if (error instanceof SsoError || error instanceof GraphQLError) {
         throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });

@@ -6,6 +6,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { Entity, PrimaryKey, Property, Unique, OptionalProps } from '@mikro-orm/postgresql';
 import { resolveSettings } from '../../src/config/resolve.js';
 import { createSsoContext, type SsoContext } from '../../src/auth/context.js';
+import { formatSsoError } from '../../src/auth/graphql-errors.js';
 import { KeyStore } from '../../src/jwt/key-store.js';
 import { AuthenticationError } from '../../src/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
@@ -25,7 +26,10 @@ class LocalUser {
 const typeDefs = `type Query { whoami: String, claims: String }`;
 const resolvers = {
   Query: {
-    whoami: (_: unknown, __: unknown, ctx: SsoContext<LocalUser>) => (ctx.user ? `${ctx.user.service}/${ctx.user.externalId}` : null),
+    whoami: async (_: unknown, __: unknown, ctx: SsoContext<LocalUser>) => {
+      const user = await ctx.user;
+      return user ? `${user.service}/${user.externalId}` : null;
+    },
     claims: (_: unknown, __: unknown, ctx: SsoContext) => (ctx.auth ? `${ctx.auth.token}:${ctx.auth.uid}` : null),
   },
 };
@@ -60,7 +64,7 @@ describe('another service verifies tokens with public keys only and get-or-creat
         return user;
       },
     });
-    const apollo = new ApolloServer<SsoContext<LocalUser>>({ typeDefs, resolvers });
+    const apollo = new ApolloServer<SsoContext<LocalUser>>({ typeDefs, resolvers, formatError: formatSsoError });
     ({ url } = await startStandaloneServer(apollo, {
       context: createSsoContext<LocalUser>({ settings, keys: KeyStore.load(settings), orm: db.orm }),
       listen: { port: 0, host: '127.0.0.1' },
@@ -74,11 +78,11 @@ describe('another service verifies tokens with public keys only and get-or-creat
     await sso.close();
   });
 
-  const ask = async (token?: string) => {
+  const ask = async (token?: string, query = '{ whoami claims }') => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
-      body: JSON.stringify({ query: '{ whoami claims }' }),
+      body: JSON.stringify({ query }),
     });
     return { status: res.status, body: (await res.json()) as any };
   };
@@ -86,6 +90,9 @@ describe('another service verifies tokens with public keys only and get-or-creat
   it('accepts an authorization token meant for it and creates the local user once', async () => {
     const session = await sso.login('alice', 'alice-password');
     const auth = (await sso.mint(session)).body.data!.obtainAuthorizationToken.token as string;
+    // ctx.user is lazy: a request that never reads it costs no lookup and creates nobody.
+    assert.deepEqual((await ask(auth, '{ claims }')).body.data, { claims: `auth:${alice.id}` });
+    assert.equal(await db.orm.em.fork().count(LocalUser, {}), 0);
     assert.deepEqual((await ask(auth)).body.data, { whoami: `myapp/${alice.id}`, claims: `auth:${alice.id}` });
     assert.deepEqual((await ask(auth)).body.data, { whoami: `myapp/${alice.id}`, claims: `auth:${alice.id}` });
     assert.equal(await db.orm.em.fork().count(LocalUser, {}), 1);
@@ -99,13 +106,16 @@ describe('another service verifies tokens with public keys only and get-or-creat
     assert.match(res.body.errors[0].message, /audience/);
   });
 
-  it('refuses a deactivated local user', async () => {
+  it('refuses a deactivated local user wherever the user is needed', async () => {
     const session = await sso.login('alice', 'alice-password');
     const auth = (await sso.mint(session)).body.data!.obtainAuthorizationToken.token as string;
     await db.orm.em.fork().nativeUpdate(LocalUser, {}, { isActive: false });
     const res = await ask(auth);
-    assert.equal(res.status, 401);
-    assert.equal(res.body.errors[0].message, 'User inactive or deleted.');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.data, { whoami: null, claims: `auth:${alice.id}` });
+    assert.deepEqual(res.body.errors.map((e: any) => [e.path, e.extensions.code, e.message]), [
+      [['whoami'], 'UNAUTHENTICATED', 'User inactive or deleted.'],
+    ]);
     await db.orm.em.fork().nativeUpdate(LocalUser, {}, { isActive: true });
   });
 

@@ -164,8 +164,8 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
   });
 
   it('keeps one local user per token subject in otherapp, created on first sight', async () => {
-    await both('{ publicStatus }', alice.token);
-    await both('{ publicStatus }', alice.token);
+    await both('{ account(id: "1") { name } }', alice.token);
+    await both('{ account(id: "1") { name } }', alice.token);
     const rows = await demo.otherapp.db.orm.em
       .fork()
       .getConnection()

@@ -5,7 +5,7 @@ import { UserType } from './types.js';
 @Resolver()
 export class MeResolver {
   @Query(() => UserType, { nullable: true, description: 'The authenticated user; null when anonymous.' })
-  me(@Ctx() { user }: IdentityContext): UserType | null {
+  me(@Ctx() { user }: IdentityContext): Promise<UserType | null> {
     return user;
   }
 }

@@ -41,9 +41,10 @@ export function createTokenResolver(settings: Pick<SsoSettings, 'authorizationAr
       description: 'A short-lived authorization token for other services; requires a session token.',
     })
     async obtainAuthorizationToken(
-      @Ctx() { services, auth, user, request }: IdentityContext,
+      @Ctx() { services, auth, user: currentUser, request }: IdentityContext,
       args?: Record<string, unknown>,
     ): Promise<TokenResult> {
+      const user = await currentUser;
       if (!auth || !user) {
         throw new AuthenticationError('NOT_AUTHENTICATED', 'A session token is required: log in with obtainSessionToken first.');
       }
