@@ -44,7 +44,11 @@ interface CommonOptions<TContext> {
   policies?: Policies<TContext>;
   /** The verified claims of a request, `null` when anonymous. Default: `defaultGetClaims` (`context.auth`). */
   getClaims?: (context: TContext) => Claims | null;
-  /** The application's user, handed to policies. Default: `defaultGetUser` (`context.user`). */
+  /**
+   * The application's user, handed to policies. Default: `defaultGetUser` (`context.user`). When
+   * it is a promise (the lazy `ctx.user` of `createSsoContext`), every guarded field awaits it, and
+   * a rejection (e.g. `USER_INACTIVE`) fails the field like an unmet requirement.
+   */
   getUser?: (context: TContext) => unknown;
   /** The scopes granted by some claims. Default: `defaultExtractScopes` (`scopes` array plus `scope` string). */
   extractScopes?: (claims: Claims) => readonly string[];

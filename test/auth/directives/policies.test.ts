@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
 import { definePolicies } from '../../../src/auth/directives/policies.js';
 import type { PolicyInput } from '../../../src/auth/directives/types.js';
-import { ForbiddenError, SettingsError } from '../../../src/errors.js';
+import { AuthenticationError, ForbiddenError, SettingsError } from '../../../src/errors.js';
 import { LINK, claims, codes, serve, subgraph, type TestServer } from './support.js';
 
 const SDL = `${LINK}
@@ -148,5 +148,42 @@ describe('policy registration', () => {
   it('does not take inherited object properties for policies', () => {
     const sdl = `${LINK}\n type Query { x: String @policy(policies: [["toString"]]) }`;
     assert.throws(() => applyAuthDirectives(subgraph(sdl)), SettingsError);
+  });
+});
+
+describe('a lazily resolved user', () => {
+  const sdl = `${LINK}
+    type Query {
+      secret: String @authenticated
+      scoped: String @requiresScopes(scopes: [["a"]])
+      open: String
+    }`;
+  let t: TestServer;
+  before(async () => {
+    t = await serve(applyAuthDirectives(subgraph(sdl, { Query: { secret: () => 'secret', scoped: () => 'scoped', open: () => 'open' } })));
+  });
+  after(() => t.stop());
+
+  it('is awaited by every guarded field, and its refusal fails them', async () => {
+    let lookups = 0;
+    const refused = {
+      then: (_resolve: unknown, reject: (error: unknown) => unknown) => {
+        lookups += 1;
+        return Promise.reject(new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.')).then(undefined, reject);
+      },
+    };
+    const result = await t.run('{ secret scoped open }', { auth: claims({ scopes: ['a'] }), user: refused });
+    assert.deepEqual(result.data, { secret: null, scoped: null, open: 'open' });
+    assert.deepEqual(codes(result), { secret: 'UNAUTHENTICATED', scoped: 'UNAUTHENTICATED' });
+    assert.equal(result.errors[0]!.message, 'User inactive or deleted.');
+    assert.equal(result.errors[0]!.extensions?.reason, 'USER_INACTIVE');
+    assert.equal(result.status, undefined);
+    assert.equal(lookups, 2);
+  });
+
+  it('grants once it resolves', async () => {
+    const result = await t.run('{ secret scoped }', { auth: claims({ scopes: ['a'] }), user: Promise.resolve({ id: 'u1' }) });
+    assert.deepEqual(result.data, { secret: 'secret', scoped: 'scoped' });
+    assert.deepEqual(result.errors, []);
   });
 });

@@ -23,10 +23,15 @@ export interface Enforcer {
    * policies included, implies it) then scopes, in order. `null` when they all hold.
    */
   staticDenial(requirements: readonly Requirement[], claims: Claims | null, subject: string, refusal?: Refusal): GraphQLError | null;
-  /** Throws the denial; returns a promise only when policies have to run. */
+  /** Throws the denial; returns a promise only when policies have to run or the user is still to be resolved. */
   enforce(requirements: readonly Requirement[], target: Target): void | Promise<void>;
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** How a failing policy or user lookup fails the field. */
 function policyFailure(error: unknown): unknown {
   if (error instanceof GraphQLError) return error;
   if (error instanceof SsoError) return toGraphQLError(error);
@@ -85,15 +90,8 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
     return false;
   };
 
-  const checkPolicies = async (requirements: readonly Requirement[], claims: Claims, target: Target) => {
-    const input: PolicyInput<unknown> = {
-      claims,
-      user: await getUser(target.context),
-      args: target.args,
-      parent: target.parent,
-      context: target.context,
-      info: target.info,
-    };
+  const checkPolicies = async (requirements: readonly Requirement[], claims: Claims, user: unknown, target: Target) => {
+    const input: PolicyInput<unknown> = { claims, user, args: target.args, parent: target.parent, context: target.context, info: target.info };
     for (const requirement of requirements) {
       if (requirement.kind === 'policy' && !(await anySetHolds(requirement.sets, input))) {
         throw deniedByPolicy(target.subject, requirement.sets);
@@ -108,9 +106,18 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
       const claims = getClaims(target.context);
       const denial = staticDenial(requirements, claims, target.subject);
       if (denial) throw denial;
-      if (claims !== null && requirements.some((r) => r.kind === 'policy')) {
-        return checkPolicies(requirements, claims, target);
-      }
+      if (claims === null || requirements.length === 0) return;
+      // A lazily resolved user (`ctx.user` of createSsoContext) is part of being authenticated:
+      // a token whose user is refused (e.g. deactivated) passes no requirement.
+      const user = getUser(target.context);
+      const needsPolicies = requirements.some((r) => r.kind === 'policy');
+      if (!isPromiseLike(user)) return needsPolicies ? checkPolicies(requirements, claims, user, target) : undefined;
+      return Promise.resolve(user).then(
+        (resolved) => (needsPolicies ? checkPolicies(requirements, claims, resolved, target) : undefined),
+        (error: unknown) => {
+          throw policyFailure(error);
+        },
+      );
     },
   };
 }
