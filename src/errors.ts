@@ -18,12 +18,14 @@ export type SsoErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_REVOKED'
+  | 'SESSION_EXPIRED'
   | 'USER_NOT_FOUND'
   | 'USER_INACTIVE'
   | 'NOT_AUTHENTICATED'
   | 'FORBIDDEN'
   | 'INVALID_INPUT'
   | 'CONFLICT'
+  | 'NOT_FOUND'
   | 'SERVICE_UNAVAILABLE';
 
 export class SsoError extends Error {
@@ -88,7 +90,7 @@ export class ForbiddenError extends SsoError {
 
 /** Bad input from a caller (CLI or API), e.g. an empty password or a duplicate username. */
 export class InputError extends SsoError {
-  constructor(message: string, code: 'INVALID_INPUT' | 'CONFLICT' = 'INVALID_INPUT') {
+  constructor(message: string, code: 'INVALID_INPUT' | 'CONFLICT' | 'NOT_FOUND' = 'INVALID_INPUT') {
     super(code, message);
   }
 }

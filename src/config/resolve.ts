@@ -34,6 +34,9 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   trustProxy: false,
   passwordHashRounds: 12,
   authorizationArgs: null,
+  adminScope: 'sso:admin',
+  sessionIdleTimeout: null,
+  sessionCacheTtl: 60,
 });
 
 type Check = (value: unknown) => string | null;
@@ -98,6 +101,10 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   trustProxy: isBoolean,
   passwordHashRounds: (v) => (Number.isInteger(v) && (v as number) >= 4 && (v as number) <= 31 ? null : 'must be a whole number from 4 to 31'),
   authorizationArgs: nullable((v) => (typeof v === 'function' ? null : 'must be a type-graphql @ArgsType() class')),
+  adminScope: nullable(nonEmptyString),
+  sessionIdleTimeout: nullable((v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= 60 ? null : 'must be a number of seconds of at least 60 (last use is recorded once a minute)'),
+  sessionCacheTtl: nonNegativeSeconds,
 };
 
 /** Audiences may be written as one string, as in the original's examples. */

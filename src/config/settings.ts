@@ -110,6 +110,16 @@ export interface SsoSettings {
    * by GraphQL and handed to `createAuthorizationPayload` as `args`.
    */
   authorizationArgs: (new () => object) | null;
+  /** The scope that lets a token's holder list and revoke any user's sessions; `null`: nobody. */
+  adminScope: string | null;
+  /** Seconds a session may go unused before it is refused; `null`: no idle limit (precision: about a minute). */
+  sessionIdleTimeout: number | null;
+  /**
+   * Seconds a checked session is remembered by a process. Revocations reach every process at once
+   * through PostgreSQL LISTEN/NOTIFY; without it (e.g. the embedded database) nothing is cached.
+   * `0`: never cache.
+   */
+  sessionCacheTtl: number;
 }
 
 /** What a config file or `defineConfig` takes: any subset of the settings. */

@@ -6,6 +6,7 @@ import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphq
 import { ssoAuthChecker } from '../auth/auth-checker.js';
 import type { SsoSettings } from '../config/settings.js';
 import { MeResolver } from './graphql/me-resolver.js';
+import { SessionResolver } from './graphql/session-resolver.js';
 import { createTokenResolver } from './graphql/token-resolver.js';
 import type { IdentityContext } from './services.js';
 
@@ -29,7 +30,7 @@ export async function buildIdentitySchema(
   options: IdentitySchemaOptions = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [createTokenResolver(settings), MeResolver, ...(options.resolvers ?? [])] as NonEmptyArray<Function>,
+    resolvers: [createTokenResolver(settings), MeResolver, SessionResolver, ...(options.resolvers ?? [])] as NonEmptyArray<Function>,
     authChecker: ssoAuthChecker,
     validate: false,
     skipCheck: true,

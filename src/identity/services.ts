@@ -3,6 +3,7 @@ import type { SsoContext } from '../auth/context.js';
 import type { SsoSettings } from '../config/settings.js';
 import type { KeyStore } from '../jwt/key-store.js';
 import type { User } from './entities/user.js';
+import { SessionCache } from './session-cache.js';
 import { SessionService, type SessionServiceOptions } from './session-service.js';
 import { UserService } from './user-service.js';
 
@@ -13,6 +14,8 @@ export interface IdentityServices {
   orm: MikroORM;
   users: UserService;
   sessions: SessionService;
+  /** Sessions this process remembers; live only while revocations are sure to reach it. */
+  sessionCache: SessionCache;
 }
 
 export type IdentityContext = SsoContext<User> & { services: IdentityServices };
@@ -23,7 +26,8 @@ export function createIdentityServices(
   orm: MikroORM,
   options: SessionServiceOptions = {},
 ): IdentityServices {
-  const users = new UserService(orm, settings);
-  const sessions = new SessionService(orm, settings, users, options);
-  return { settings, keys, orm, users, sessions };
+  const sessionCache = new SessionCache({ ttl: settings.sessionCacheTtl * 1000, now: options.now });
+  const users = new UserService(orm, settings, sessionCache);
+  const sessions = new SessionService(orm, settings, users, sessionCache, options);
+  return { settings, keys, orm, users, sessions, sessionCache };
 }

@@ -1,15 +1,24 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, ForbiddenError, InputError } from '../errors.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { SessionToken } from './entities/session-token.js';
 import type { User } from './entities/user.js';
+import type { SessionCache } from './session-cache.js';
 import type { UserService } from './user-service.js';
 
 export interface SessionServiceOptions {
   /** `last_used_at` is written at most once per this many milliseconds per session. */
   lastUsedInterval?: number;
   now?: () => number;
+}
+
+/** Who asks to see or end sessions: a user, who may be an administrator (the `adminScope`). */
+export interface SessionActor {
+  userId: string;
+  /** The session of the token making the request. */
+  sessionId: string;
+  admin: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,6 +32,7 @@ export class SessionService implements SessionAuthenticator {
     private readonly orm: MikroORM,
     private readonly settings: SsoSettings,
     private readonly users: UserService,
+    private readonly cache: SessionCache,
     options: SessionServiceOptions = {},
   ) {
     this.lastUsedInterval = options.lastUsedInterval ?? 60_000;
@@ -32,15 +42,12 @@ export class SessionService implements SessionAuthenticator {
   /**
    * The session a login yields. Like the original, an active session of the same user, client id
    * and user agent is reused (and re-issued) rather than piling up rows; one past
-   * `sessionExpiration` is not.
+   * `sessionExpiration` or `sessionIdleTimeout` is not.
    */
   async obtain(user: User, clientId: string, request: RequestInfo): Promise<SessionToken> {
     const em = this.orm.em.fork();
     const now = new Date(this.now());
-    const where: Record<string, unknown> = { user: user.id, clientId, userAgent: request.userAgent, revokedAt: null };
-    if (this.settings.sessionExpiration !== null) {
-      where.createdAt = { $gt: new Date(now.getTime() - this.settings.sessionExpiration * 1000) };
-    }
+    const where = { user: user.id, clientId, userAgent: request.userAgent, ...this.activeAt(now.getTime()) } as FilterQuery<SessionToken>;
     let session = await em.findOne(SessionToken, where, { orderBy: { createdAt: 'desc' } });
     if (session) {
       session.version += 1;
@@ -53,17 +60,18 @@ export class SessionService implements SessionAuthenticator {
     return session;
   }
 
-  /** An unrevoked session of this user, for minting authorization tokens from it. */
+  /** An unrevoked, unexpired session of this user, for minting authorization tokens from it. */
   async getActive(id: string, userId: string): Promise<SessionToken> {
     const session = UUID.test(id) ? await this.orm.em.fork().findOne(SessionToken, { id, user: userId }) : null;
     if (!session) throw new AuthenticationError('SESSION_NOT_FOUND', 'Invalid token: its session does not exist.');
-    if (session.revokedAt !== null) throw new AuthenticationError('SESSION_REVOKED', 'Session has been revoked.');
+    this.assertActive(session);
     return session;
   }
 
   /**
    * The user a verified payload stands for (the built-in `authenticatePayload`): with
-   * `verifySessionToken`, its session must exist, belong to `uid` and not be revoked.
+   * `verifySessionToken`, its session must exist, belong to `uid`, be neither revoked nor expired,
+   * and its user active. Checked sessions are remembered while revocations are sure to evict them.
    */
   async authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<User> {
     if (!this.settings.verifySessionToken) {
@@ -72,15 +80,89 @@ export class SessionService implements SessionAuthenticator {
       if (!user.isActive) throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
       return user;
     }
-    const em = this.orm.em.fork();
-    const session = UUID.test(payload.sid) ? await em.findOne(SessionToken, { id: payload.sid }, { populate: ['user'] }) : null;
+    const session = await this.load(payload.sid);
     if (!session || session.user.id !== String(payload.uid)) {
       throw new AuthenticationError('SESSION_NOT_FOUND', 'Invalid token: its session does not exist.');
     }
-    if (session.revokedAt !== null) throw new AuthenticationError('SESSION_REVOKED', 'Session has been revoked.');
+    this.assertActive(session);
     if (!session.user.isActive) throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
     await this.recordUse(session, request);
     return session.user;
+  }
+
+  /** The active sessions of a user, most recently used first. */
+  async listActive(userId: string): Promise<SessionToken[]> {
+    if (!UUID.test(userId)) return [];
+    return this.orm.em
+      .fork()
+      .find(SessionToken, { user: userId, ...this.activeAt(this.now()) } as FilterQuery<SessionToken>, { orderBy: { lastUsedAt: 'desc nulls last', createdAt: 'desc' } });
+  }
+
+  /** The sessions `actor` may list: their own, or anyone's for an administrator. */
+  listFor(actor: SessionActor, userId: string = actor.userId): Promise<SessionToken[]> {
+    if (userId !== actor.userId && !actor.admin) throw new ForbiddenError("Only an administrator may list another user's sessions.");
+    return this.listActive(userId);
+  }
+
+  /**
+   * Revokes one session: the actor's own, or anyone's for an administrator. `false` when it was
+   * already revoked. Another user's session is "not found" to a non-administrator, so session ids
+   * cannot be probed.
+   */
+  async revoke(actor: SessionActor, id: string): Promise<boolean> {
+    const session = UUID.test(id) ? await this.orm.em.fork().findOne(SessionToken, { id }) : null;
+    if (!session || (session.user.id !== actor.userId && !actor.admin)) throw new InputError('Session not found.', 'NOT_FOUND');
+    try {
+      const revoked = await this.orm.em.fork().nativeUpdate(SessionToken, { id, revokedAt: null }, { revokedAt: new Date(this.now()) });
+      return revoked > 0;
+    } finally {
+      this.cache.evictSession(id);
+    }
+  }
+
+  /** Revokes every active session of a user (the actor's own unless an administrator), perhaps but one. */
+  async revokeAll(actor: SessionActor, options: { userId?: string; except?: string } = {}): Promise<number> {
+    const userId = options.userId ?? actor.userId;
+    if (userId !== actor.userId && !actor.admin) throw new ForbiddenError("Only an administrator may revoke another user's sessions.");
+    if (!UUID.test(userId)) return 0;
+    const where: FilterQuery<SessionToken> = { user: userId, revokedAt: null };
+    if (options.except) where.id = { $ne: options.except };
+    try {
+      return await this.orm.em.fork().nativeUpdate(SessionToken, where, { revokedAt: new Date(this.now()) });
+    } finally {
+      this.cache.evictUser(userId);
+    }
+  }
+
+  private async load(id: string): Promise<SessionToken | null> {
+    if (!UUID.test(id)) return null;
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const generation = this.cache.generation();
+    const session = await this.orm.em.fork().findOne(SessionToken, { id }, { populate: ['user'] });
+    if (session) this.cache.set(session, generation);
+    return session;
+  }
+
+  /** What "active" means in queries: unrevoked, within `sessionExpiration` and `sessionIdleTimeout`. */
+  private activeAt(now: number): Record<string, unknown> {
+    const where: Record<string, unknown> = { revokedAt: null };
+    if (this.settings.sessionExpiration !== null) where.createdAt = { $gt: new Date(now - this.settings.sessionExpiration * 1000) };
+    if (this.settings.sessionIdleTimeout !== null) where.lastUsedAt = { $gt: new Date(now - this.settings.sessionIdleTimeout * 1000) };
+    return where;
+  }
+
+  private assertActive(session: SessionToken): void {
+    if (session.revokedAt !== null) throw new AuthenticationError('SESSION_REVOKED', 'Session has been revoked.');
+    const now = this.now();
+    const { sessionExpiration, sessionIdleTimeout } = this.settings;
+    if (sessionExpiration !== null && session.createdAt.getTime() + sessionExpiration * 1000 <= now) {
+      throw new AuthenticationError('SESSION_EXPIRED', 'Session has expired: log in again.');
+    }
+    const lastUsed = (session.lastUsedAt ?? session.createdAt).getTime();
+    if (sessionIdleTimeout !== null && lastUsed + sessionIdleTimeout * 1000 <= now) {
+      throw new AuthenticationError('SESSION_EXPIRED', `Session has expired after ${sessionIdleTimeout} seconds without use: log in again.`);
+    }
   }
 
   /** Bounded writes: one per session per `lastUsedInterval`, even across processes. */
@@ -90,6 +172,8 @@ export class SessionService implements SessionAuthenticator {
     if (session.lastUsedAt !== null && session.lastUsedAt > cutoff) return;
     const changes: Partial<SessionToken> = { lastUsedAt: new Date(now) };
     if (request?.ip) changes.ipAddress = request.ip;
+    // The cached copy too, so that this process does not try again within the interval.
+    session.lastUsedAt = changes.lastUsedAt!;
     await this.orm.em.fork().nativeUpdate(
       SessionToken,
       { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },

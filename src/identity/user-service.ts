@@ -1,8 +1,10 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/postgresql';
 import type { SsoSettings } from '../config/settings.js';
 import { AuthenticationError, InputError } from '../errors.js';
+import { SessionToken } from './entities/session-token.js';
 import { User } from './entities/user.js';
 import { hashPassword, hashRounds, verifyPassword } from './passwords.js';
+import type { SessionCache } from './session-cache.js';
 
 export interface CreateUserInput {
   username: string;
@@ -24,6 +26,8 @@ export class UserService {
   constructor(
     private readonly orm: MikroORM,
     private readonly settings: SsoSettings,
+    /** Where this process remembers sessions; changes that end them evict it at once. */
+    private readonly sessionCache?: SessionCache,
   ) {}
 
   async create(input: CreateUserInput): Promise<User> {
@@ -71,6 +75,43 @@ export class UserService {
       await em.flush();
     }
     return user;
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.orm.em.fork().findOne(User, { username });
+  }
+
+  /** Sets a new password and revokes every session of the user; returns how many were revoked. */
+  async setPassword(userId: string, password: string): Promise<number> {
+    if (typeof password !== 'string' || password.length === 0) throw new InputError('Password must not be empty.');
+    const passwordHash = await hashPassword(password, this.settings.passwordHashRounds);
+    return this.changeAndRevoke(userId, (user) => {
+      user.passwordHash = passwordHash;
+      return true;
+    });
+  }
+
+  /** Activates or deactivates a user; deactivation revokes every session of the user. */
+  async setActive(userId: string, isActive: boolean): Promise<number> {
+    return this.changeAndRevoke(userId, (user) => {
+      user.isActive = isActive;
+      return !isActive;
+    });
+  }
+
+  private async changeAndRevoke(userId: string, change: (user: User) => boolean): Promise<number> {
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        const user = /^[0-9a-f-]{36}$/i.test(userId) ? await em.findOne(User, { id: userId }) : null;
+        if (!user) throw new InputError('No such user.', 'NOT_FOUND');
+        const revoke = change(user);
+        await em.flush();
+        if (!revoke) return 0;
+        return em.nativeUpdate(SessionToken, { user: userId, revokedAt: null }, { revokedAt: new Date() });
+      });
+    } finally {
+      this.sessionCache?.evictUser(userId);
+    }
   }
 
   private getDummyHash(): Promise<string> {

@@ -13,6 +13,7 @@ import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
 import { createIdentityServices, type IdentityContext, type IdentityServices } from '../identity/services.js';
 import type { SessionServiceOptions } from '../identity/session-service.js';
+import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
 
@@ -39,6 +40,9 @@ export class IdentityService {
   readonly server: Server;
   private readonly context: (args: { req: IncomingMessage }) => Promise<IdentityContext>;
   private readonly bodyLimit: number;
+
+  /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
+  private sessionEvents: SessionEvents | null = null;
 
   private constructor(
     readonly services: IdentityServices,
@@ -77,7 +81,9 @@ export class IdentityService {
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
     });
     await apollo.start();
-    return new IdentityService(services, schema, apollo, logger, server, options.bodyLimit ?? 1024 * 1024);
+    const service = new IdentityService(services, schema, apollo, logger, server, options.bodyLimit ?? 1024 * 1024);
+    service.sessionEvents = await listenForSessionChanges(services, logger);
+    return service;
   }
 
   /** Listens on `port` (0: any free port); resolves with the GraphQL endpoint's URL. */
@@ -96,6 +102,7 @@ export class IdentityService {
 
   /** Stops accepting requests, lets in-flight ones finish, and stops Apollo. The database is the caller's. */
   async close(): Promise<void> {
+    await this.sessionEvents?.close();
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
   }

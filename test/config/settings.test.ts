@@ -68,6 +68,9 @@ describe('resolveSettings: defaults', () => {
       trustProxy: false,
       passwordHashRounds: 12,
       authorizationArgs: null,
+      adminScope: 'sso:admin',
+      sessionIdleTimeout: null,
+      sessionCacheTtl: 60,
     });
   });
 
@@ -160,6 +163,15 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     for (const value of [0, -300, null, '300']) invalid({ authorizationExpiration: value }, 'authorizationExpiration', /must be a number of seconds greater than 0/);
     assert.equal(resolveSettings({ sessionExpiration: null }).sessionExpiration, null);
     assert.equal(resolveSettings({ expirationLeeway: 0 }).expirationLeeway, 0);
+  });
+
+  it('session lifecycle: idle timeout of a minute or more, cache TTL, admin scope', () => {
+    for (const value of [0, 59, -1, '600', Number.NaN]) invalid({ sessionIdleTimeout: value }, 'sessionIdleTimeout', /at least 60/);
+    assert.equal(resolveSettings({ sessionIdleTimeout: 900 }).sessionIdleTimeout, 900);
+    for (const value of [-1, null, '60']) invalid({ sessionCacheTtl: value }, 'sessionCacheTtl', /must be a number of seconds \(0 or more\)/);
+    assert.equal(resolveSettings({ sessionCacheTtl: 0 }).sessionCacheTtl, 0);
+    for (const value of ['', 3]) invalid({ adminScope: value }, 'adminScope', /must be a non-empty string/);
+    assert.equal(resolveSettings({ adminScope: null }).adminScope, null);
   });
 
   it('names: identity and keyStoreRoot are non-empty strings', () => {

@@ -22,6 +22,8 @@ export interface TestIdentity {
   url: string;
   origin: string;
   db: Database;
+  /** The database's URL, for a second process to share it. */
+  databaseUrl: string;
   keys: TestKeyDir;
   /** Sends a GraphQL request; `auth` is the whole Authorization header value, or a token for `JWT <token>`. */
   graphql(query: string, options?: { variables?: Record<string, unknown>; token?: string; authorization?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
@@ -76,6 +78,7 @@ export async function startIdentity(
     url,
     origin: new URL(url).origin,
     db,
+    databaseUrl: testDb.url,
     keys,
     graphql,
     async createUser(username, password, { email, isActive } = {}) {
