@@ -8,8 +8,9 @@ export { createAuthorizationPayload, createSessionPayload } from './jwt/payloads
 export { encodeJwtToken } from './jwt/encode.js';
 export { decodeJwtToken } from './jwt/decode.js';
 export { KeyStore, keyIdFromFileName } from './jwt/key-store.js';
-export type { KeySource, KeyStoreSettings, SigningKey, VerificationKey, JwksKey } from './jwt/key-store.js';
-export { generateKeyPem, writeKeyFile } from './jwt/generate-key.js';
+export type { KeySource, KeyStoreSettings, KeyStoreLoadOptions, KeyStoreReloadOptions, SigningKey, VerificationKey, JwksKey } from './jwt/key-store.js';
+export { checkIssuerName, generateKeyPem, writeKeyFile } from './jwt/generate-key.js';
+export { rotateKey, type RotateKeyOptions, type RotateKeyResult } from './cli/rotate-key.js';
 export { RemoteKeySet, type RemoteKeySetOptions } from './jwt/remote-key-set.js';
 export { createKeySource, type KeySourceOptions } from './jwt/key-source.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm } from './jwt/lib/algorithms.js';

@@ -3,13 +3,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { resolveSettings } from '../config/resolve.js';
 import { migrate } from '../db/index.js';
-import { SsoError } from '../errors.js';
+import { InputError, SsoError } from '../errors.js';
 import { buildIdentitySchema } from '../identity/schema.js';
 import { UserService } from '../identity/user-service.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { SUPPORTED_ALGORITHMS, type Algorithm } from '../jwt/lib/algorithms.js';
 import { IdentityService } from '../server/identity-service.js';
-import { createCliLogger, openIdentityDatabase, readConfig, serveSettings } from './runtime.js';
+import { rotateKey } from './rotate-key.js';
+import { createCliLogger, openIdentityDatabase, readConfig, rereadConfig, serveSettings, settingsNeedingRestart } from './runtime.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -30,7 +31,7 @@ const program = new Command('graphql-sso')
 
 program
   .command('serve')
-  .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz)')
+  .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz); SIGHUP reloads its key files')
   .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default(4000).argParser(port))
   .option('--host <host>', 'interface to listen on (default: all)')
   .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
@@ -47,6 +48,22 @@ program
       const service = await IdentityService.create({ settings, orm: db.orm, logger });
       const url = await service.listen(options.port, options.host);
       logger.info({ url, database: db.describe(), identity: settings.identity }, 'Identity service ready');
+      // SIGHUP: read the config again and swap in its keys; one reload at a time, in order.
+      let reloading = Promise.resolve();
+      const reload = async () => {
+        try {
+          const next = await serveSettings(await rereadConfig(options.config), logger);
+          service.reloadKeys(next);
+          const restart = settingsNeedingRestart(settings, next);
+          if (restart.length > 0) logger.warn({ settings: restart }, 'Changed settings other than keys take effect at restart');
+          logger.info({ kid: service.services.keys.getSigningKey(settings.identity!).kid }, 'Reloaded keys');
+        } catch (error) {
+          logger.error({ err: error }, 'Reload failed: keeping the current keys');
+        }
+      };
+      process.on('SIGHUP', () => {
+        reloading = reloading.then(reload);
+      });
       process.stdout.write(startBanner(url));
       const stop = async (signal: string) => {
         logger.info({ signal }, 'Shutting down');
@@ -89,6 +106,32 @@ keys
     process.stdout.write(`${file}\n`);
   });
 
+keys
+  .command('rotate')
+  .description(
+    'write a new key pair and list it first for the issuer in the config: a .json config is rewritten, ' +
+      'for a .js/.mjs/.ts config the change to make is printed; older keys stay listed and keep verifying',
+  )
+  .requiredOption('--issuer <name>', 'the issuer (identity) the key signs for')
+  .option('-c, --config <file>', 'settings file to update (.json, .js, .mjs, .ts); default $SSO_CONFIG')
+  .option('--dir <dir>', "folder to write into (default: the config's keyStoreRoot)")
+  .addOption(new Option('--algorithm <alg>', "signing algorithm (default: the config's encodeAlgorithm, else RS256)").choices(SUPPORTED_ALGORITHMS))
+  .action(async (options: { issuer: string; config?: string; dir?: string; algorithm?: Algorithm }) => {
+    const config = options.config || process.env.SSO_CONFIG;
+    if (!config) throw new InvalidArgumentError('no config to update: pass --config FILE or set SSO_CONFIG');
+    const result = await rotateKey({ issuer: options.issuer, config, dir: options.dir, algorithm: options.algorithm });
+    const lines = [`Key file: ${result.file}`, `Key id (kid): ${result.kid}`];
+    if (result.updated) {
+      lines.push(`Updated ${result.config}:`, ...result.change.map((line) => `  ${line}`));
+    } else {
+      lines.push(`${result.config} is not rewritten (only .json configs are); make this change in it:`, ...result.change.map((line) => `  ${line}`));
+    }
+    lines.push(
+      'Then reload the identity service (kill -HUP <pid of graphql-sso serve>) and give the new public key to services that read key files.',
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
 const users = program.command('users').description('manage users');
 users
   .command('create')
@@ -112,6 +155,59 @@ users
     } finally {
       await db.close();
     }
+  });
+
+/** Runs `change` on the user named `username` with a migrated database; closes it after. */
+async function withUser(configPath: string | undefined, username: string, change: (users: UserService, userId: string) => Promise<string>): Promise<void> {
+  const logger = createCliLogger();
+  const settings = resolveSettings(await readConfig(configPath));
+  const db = await openIdentityDatabase(logger);
+  try {
+    await migrate(db);
+    const users = new UserService(db.orm, settings);
+    const user = await users.findByUsername(username);
+    if (!user) throw new InputError(`No user named "${username}".`, 'NOT_FOUND');
+    process.stdout.write(`${await change(users, user.id)}\n`);
+  } finally {
+    await db.close();
+  }
+}
+
+const revokedNote = (count: number) => `${count} session${count === 1 ? '' : 's'} revoked`;
+
+users
+  .command('set-password')
+  .description("set a user's password, read from standard input; revokes all of the user's sessions")
+  .requiredOption('--username <username>', 'login name')
+  .option('--password-stdin', 'read the password from standard input (required: never pass it as an argument)')
+  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .action(async (options: { username: string; passwordStdin?: boolean; config?: string }) => {
+    if (!options.passwordStdin) {
+      throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users set-password --username alice --password-stdin');
+    }
+    const password = await readStdin();
+    await withUser(options.config, options.username, async (users, id) => `Password changed for ${options.username}; ${revokedNote(await users.setPassword(id, password))}`);
+  });
+
+users
+  .command('deactivate')
+  .description('refuse a user from now on: revokes all of their sessions and fails their logins')
+  .requiredOption('--username <username>', 'login name')
+  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .action(async (options: { username: string; config?: string }) => {
+    await withUser(options.config, options.username, async (users, id) => `Deactivated ${options.username}; ${revokedNote(await users.setActive(id, false))}`);
+  });
+
+users
+  .command('activate')
+  .description('let a deactivated user log in again')
+  .requiredOption('--username <username>', 'login name')
+  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .action(async (options: { username: string; config?: string }) => {
+    await withUser(options.config, options.username, async (users, id) => {
+      await users.setActive(id, true);
+      return `Activated ${options.username}`;
+    });
   });
 
 program

@@ -1,5 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
@@ -24,6 +26,28 @@ export function dataDir(): string {
 export async function readConfig(configPath: string | undefined): Promise<SsoConfig> {
   const path = configPath ?? process.env.SSO_CONFIG;
   return path ? loadConfig(path) : {};
+}
+
+/**
+ * The settings file read again, for a reload (SIGHUP): a JSON file is re-read; a JS module is
+ * imported afresh, past Node's module cache (the modules it imports are not).
+ */
+export async function rereadConfig(configPath: string | undefined): Promise<SsoConfig> {
+  const path = configPath ?? process.env.SSO_CONFIG;
+  if (!path || extname(path) === '.json') return readConfig(path);
+  const mod = (await import(`${pathToFileURL(resolve(path)).href}?reload=${Date.now()}`)) as { default?: SsoConfig; config?: SsoConfig };
+  const config = mod.default ?? mod.config;
+  if (config === undefined) throw new SettingsError('(config)', `${resolve(path)} must export its settings as default`);
+  return config;
+}
+
+const KEY_SETTINGS = new Set(['keyStoreRoot', 'privateKeys', 'publicKeys']);
+
+/** Settings (other than key files) whose value differs: a reload does not apply them, a restart does. */
+export function settingsNeedingRestart(running: SsoSettings, next: SsoSettings): string[] {
+  return (Object.keys(next) as (keyof SsoSettings)[]).filter(
+    (key) => !KEY_SETTINGS.has(key) && typeof next[key] !== 'function' && !isDeepStrictEqual(next[key], running[key]),
+  );
 }
 
 /**

@@ -22,6 +22,13 @@ export async function generateKeyPem(algorithm: Algorithm = 'RS256'): Promise<st
   return `${privateKey}${publicKey}`;
 }
 
+/** Throws `InputError` unless `issuer` can be part of a key file name (letters, digits, ".", "_", "-"). */
+export function checkIssuerName(issuer: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(issuer)) {
+    throw new InputError('Issuer name may hold only letters, digits, ".", "_" and "-" (it becomes a file name).');
+  }
+}
+
 export interface WriteKeyFileOptions {
   issuer: string;
   algorithm?: Algorithm;
@@ -34,9 +41,7 @@ export interface WriteKeyFileOptions {
  * without `.pem`. A second key on the same day gets `-2`, `-3`... rather than overwriting.
  */
 export async function writeKeyFile({ issuer, algorithm = 'RS256', dir, date = new Date() }: WriteKeyFileOptions): Promise<string> {
-  if (!/^[A-Za-z0-9._-]+$/.test(issuer)) {
-    throw new InputError('Issuer name may hold only letters, digits, ".", "_" and "-" (it becomes a file name).');
-  }
+  checkIssuerName(issuer);
   const pem = await generateKeyPem(algorithm);
   const folder = resolve(dir);
   await mkdir(folder, { recursive: true });

@@ -59,21 +59,41 @@ function fileList(value: string | readonly string[]): readonly string[] {
   return typeof value === 'string' ? [value] : value;
 }
 
+/** Everything a `KeyStore` answers from, replaced as a whole by `reload`. */
+interface KeyStoreState {
+  verification: Map<string, Map<string, VerificationKey>>;
+  currentVerification: Map<string, VerificationKey>;
+  signing: Map<string, SigningKey>;
+  encodeAlgorithm: Algorithm;
+}
+
+export interface KeyStoreLoadOptions {
+  /** Folder relative paths (`keyStoreRoot`, or key files without it) are resolved against; default `process.cwd()`. */
+  cwd?: string;
+}
+
+export interface KeyStoreReloadOptions extends KeyStoreLoadOptions {
+  /** Refuse the new keys unless they hold a private key for this issuer (the identity service's own). */
+  requireSigningKey?: string | null;
+}
+
 /**
- * The issuers' keys, read from PEM files once at start-up and kept as `KeyObject`s: nothing on
- * the request path reads a file or parses a PEM. Per issuer the first file listed is the current
- * signing key; every listed key verifies.
+ * The issuers' keys, read from PEM files at start-up (and by `reload`) and kept as `KeyObject`s:
+ * nothing on the request path reads a file or parses a PEM. Per issuer the first file listed is
+ * the current signing key; every listed key verifies.
  */
 export class KeyStore implements KeySource {
-  private readonly verification = new Map<string, Map<string, VerificationKey>>();
-  private readonly currentVerification = new Map<string, VerificationKey>();
-  private readonly signing = new Map<string, SigningKey>();
-
-  private constructor(private readonly settings: KeyStoreSettings) {}
+  private constructor(private state: KeyStoreState) {}
 
   /** Reads and checks every configured key file. Throws `SettingsError` naming the setting and file. */
-  static load(settings: KeyStoreSettings, options: { cwd?: string } = {}): KeyStore {
-    const store = new KeyStore(settings);
+  static load(settings: KeyStoreSettings, options: KeyStoreLoadOptions = {}): KeyStore {
+    const store = new KeyStore({
+      verification: new Map(),
+      currentVerification: new Map(),
+      signing: new Map(),
+      encodeAlgorithm: settings.encodeAlgorithm,
+    });
+    const { verification, currentVerification, signing } = store.state;
     const allowed = settings.decodeAlgorithms ?? [settings.encodeAlgorithm];
     const root = settings.keyStoreRoot ? resolve(options.cwd ?? process.cwd(), settings.keyStoreRoot) : null;
     const cache = new Map<string, LoadedKey>();
@@ -126,7 +146,7 @@ export class KeyStore implements KeySource {
           { file: current.file },
         );
       }
-      store.signing.set(issuer, { issuer, kid: current.kid, privateKey: current.privateKey!, algorithms });
+      signing.set(issuer, { issuer, kid: current.kid, privateKey: current.privateKey!, algorithms });
     }
     // An issuer's private keys verify its tokens too, unless its public keys are listed apart.
     const publicKeys = { ...settings.privateKeys, ...settings.publicKeys };
@@ -144,31 +164,46 @@ export class KeyStore implements KeySource {
         }
         const entry: VerificationKey = { issuer, kid: key.kid, publicKey: key.publicKey, algorithms };
         byKid.set(key.kid, entry);
-        if (index === 0) store.currentVerification.set(issuer, entry);
+        if (index === 0) currentVerification.set(issuer, entry);
       });
-      store.verification.set(issuer, byKid);
+      verification.set(issuer, byKid);
     }
 
     return store;
   }
 
+  /**
+   * Reads the key files `settings` names into a new store first and then, only if every file is
+   * usable, takes its keys over in one assignment: each lookup sees either all the old keys or
+   * all the new ones, and the store object stays the same (whoever holds it sees the new keys).
+   * On any error it throws (`SettingsError`, as `load`) and the current keys stay in use.
+   */
+  reload(settings: KeyStoreSettings, options: KeyStoreReloadOptions = {}): void {
+    const next = KeyStore.load(settings, options);
+    const issuer = options.requireSigningKey;
+    if (issuer && !next.hasSigningKey(issuer)) {
+      throw new SettingsError(`privateKeys.${issuer}`, `no private key is configured for issuer "${issuer}"`);
+    }
+    this.state = next.state;
+  }
+
   /** The current (first listed) private key of an issuer. */
   getSigningKey(issuer: string): SigningKey {
-    const key = this.signing.get(issuer);
+    const key = this.state.signing.get(issuer);
     if (!key) throw new KeyError('KEY_NOT_FOUND', `No private key is configured for issuer "${issuer}".`);
     return key;
   }
 
   /** An issuer's public key by `kid`; without `kid`, its current key (as the original does). */
   getVerificationKey(issuer: string, kid: string | undefined): VerificationKey {
-    const keys = this.verification.get(issuer);
-    const key = kid === undefined ? this.currentVerification.get(issuer) : keys?.get(kid);
+    const { verification, currentVerification } = this.state;
+    const key = kid === undefined ? currentVerification.get(issuer) : verification.get(issuer)?.get(kid);
     if (!key) throw new AuthenticationError('KEY_NOT_FOUND', 'Unauthorized token signing key.');
     return key;
   }
 
   hasSigningKey(issuer: string): boolean {
-    return this.signing.has(issuer);
+    return this.state.signing.has(issuer);
   }
 
   /**
@@ -177,13 +212,12 @@ export class KeyStore implements KeySource {
    * set trusts every key in it for this service's own tokens.
    */
   toJwks(): { keys: JwksKey[] } {
+    const { verification, signing, encodeAlgorithm } = this.state;
     const keys: JwksKey[] = [];
-    for (const [issuer, byKid] of this.verification) {
-      if (!this.signing.has(issuer)) continue;
+    for (const [issuer, byKid] of verification) {
+      if (!signing.has(issuer)) continue;
       for (const key of byKid.values()) {
-        const alg = key.algorithms.includes(this.settings.encodeAlgorithm)
-          ? this.settings.encodeAlgorithm
-          : key.algorithms[0]!;
+        const alg = key.algorithms.includes(encodeAlgorithm) ? encodeAlgorithm : key.algorithms[0]!;
         keys.push({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg, use: 'sig' });
       }
     }

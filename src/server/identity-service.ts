@@ -100,6 +100,19 @@ export class IdentityService {
     return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}/graphql`;
   }
 
+  /**
+   * Re-reads the key files that `settings` name (`keyStoreRoot`, `privateKeys`, `publicKeys`) and
+   * swaps them in at once (`KeyStore#reload`); tokens and `/.well-known/jwks.json` use them from the
+   * next lookup on. Other settings keep their running values (`encodeAlgorithm` included, so the
+   * new keys must suit it). Throws `SettingsError`, keeping the current keys, when a file is
+   * unusable or this service's identity would have no private key.
+   */
+  reloadKeys(settings: Pick<SsoSettings, 'keyStoreRoot' | 'privateKeys' | 'publicKeys'>): void {
+    const running = this.services.settings;
+    const { keyStoreRoot, privateKeys, publicKeys } = settings;
+    this.services.keys.reload({ ...running, keyStoreRoot, privateKeys, publicKeys }, { requireSigningKey: running.identity });
+  }
+
   /** Stops accepting requests, lets in-flight ones finish, and stops Apollo. The database is the caller's. */
   async close(): Promise<void> {
     await this.sessionEvents?.close();

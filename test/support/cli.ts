@@ -45,3 +45,27 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
     });
   });
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `graphql-sso` binary to completion. */
+export function runCli(args: string[], { env = {}, input, cwd = ROOT }: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: '', SSO_CONFIG: '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
