@@ -16,6 +16,8 @@ import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
+import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
+import { obtainSessionTokenView } from './rest/obtain-session-token.js';
 
 export interface IdentityServiceOptions {
   /** Resolved settings (`resolveSettings(config)`). */
@@ -33,13 +35,17 @@ export interface IdentityServiceOptions {
 }
 
 /**
- * The identity service: `POST /graphql` (log in, obtain tokens, `me`), `GET /.well-known/jwks.json`
- * and `GET /healthz`. Everything it needs is passed in, so several can run in one process.
+ * The identity service: `POST /graphql` (log in, obtain tokens, `me`), `GET /.well-known/jwks.json`,
+ * `GET /healthz`, and django-rest-framework-sso's `POST /session/` and `POST /authorize/`.
+ * Everything it needs is passed in, so several can run in one process.
  */
 export class IdentityService {
   readonly server: Server;
   private readonly context: (args: { req: IncomingMessage }) => Promise<IdentityContext>;
   private readonly bodyLimit: number;
+  /** django-rest-framework-sso's REST views, for its clients. */
+  private readonly obtainSessionToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  private readonly obtainAuthorizationToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
   /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
   private sessionEvents: SessionEvents | null = null;
@@ -56,6 +62,8 @@ export class IdentityService {
     this.bodyLimit = bodyLimit;
     const authenticate = createSsoContext<User>({ settings: services.settings, keys: services.keys, sessions: services.sessions, orm: services.orm, logger });
     this.context = async (args) => ({ ...(await authenticate(args)), services });
+    this.obtainSessionToken = obtainSessionTokenView(services, { bodyLimit });
+    this.obtainAuthorizationToken = obtainAuthorizationTokenView(services, schema, this.context, { bodyLimit });
     server.on('request', (req, res) => this.handle(req, res));
   }
 
@@ -137,6 +145,8 @@ export class IdentityService {
       return sendJson(res, 200, this.services.keys.toJwks(), { 'cache-control': 'public, max-age=300' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/session/' || path === '/session') return this.obtainSessionToken(req, res);
+    if (path === '/authorize/' || path === '/authorize') return this.obtainAuthorizationToken(req, res);
     sendJson(res, 404, { error: `Not found: ${req.method} ${path}. GraphQL is served at /graphql.` });
   }
 }

@@ -74,7 +74,7 @@ describe('identity service: session and authorization tokens', () => {
 
   it('does not reuse a revoked session', async () => {
     const first = payloadOf(await sso.login('alice', 'alice-password', { clientId: 'reuse-revoked' }));
-    await sso.db.orm.em.fork().nativeUpdate(SessionToken, { id: first.sid }, { revokedAt: new Date() });
+    await sso.revokeInDatabase(first.sid);
     const second = payloadOf(await sso.login('alice', 'alice-password', { clientId: 'reuse-revoked' }));
     assert.notEqual(second.sid, first.sid);
   });
@@ -129,7 +129,7 @@ describe('identity service: session and authorization tokens', () => {
   it('refuses every token of a revoked session with HTTP 401', async () => {
     const session = await sso.login('alice', 'alice-password', { clientId: 'to-revoke' });
     const auth = (await sso.mint(session)).body.data!.obtainAuthorizationToken.token as string;
-    await sso.db.orm.em.fork().nativeUpdate(SessionToken, { id: payloadOf(session).sid }, { revokedAt: new Date() });
+    await sso.revokeInDatabase(payloadOf(session).sid);
     for (const res of [await sso.graphql(ME, { token: session }), await sso.graphql(ME, { token: auth }), await sso.mint(session)]) {
       assert.equal(res.status, 401);
       assert.equal(res.body.data, undefined);

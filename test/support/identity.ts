@@ -1,7 +1,7 @@
 import { resolveSettings } from '../../src/config/resolve.js';
 import type { SsoConfig } from '../../src/config/settings.js';
 import { migrate, openDatabase, type Database } from '../../src/db/index.js';
-import { identityEntities } from '../../src/identity/entities/index.js';
+import { identityEntities, SessionToken } from '../../src/identity/entities/index.js';
 import { identityMigrations } from '../../src/identity/migrations/index.js';
 import { KeyStore } from '../../src/jwt/key-store.js';
 import { IdentityService, type IdentityServiceOptions } from '../../src/server/identity-service.js';
@@ -29,6 +29,11 @@ export interface TestIdentity {
   graphql(query: string, options?: { variables?: Record<string, unknown>; token?: string; authorization?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
   createUser(username: string, password: string, options?: { email?: string; isActive?: boolean }): Promise<{ id: string }>;
   login(username: string, password: string, options?: { clientId?: string; headers?: Record<string, string> }): Promise<string>;
+  /**
+   * Revokes a session behind the service's back, with SQL as an operator would, and waits until
+   * the service's session cache (if live) has dropped it: the notification takes milliseconds.
+   */
+  revokeInDatabase(sessionId: string): Promise<void>;
   /** `obtainAuthorizationToken`, with literal arguments such as `account: "1"`. */
   mint(sessionToken: string, args?: string): Promise<GraphQLResponse>;
   close(): Promise<void>;
@@ -88,6 +93,11 @@ export async function startIdentity(
       const response = await graphql(LOGIN, { variables: { username, password, clientId }, headers });
       if (!response.body.data?.obtainSessionToken) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
       return response.body.data.obtainSessionToken.token as string;
+    },
+    async revokeInDatabase(sessionId) {
+      await db.orm.em.fork().nativeUpdate(SessionToken, { id: sessionId }, { revokedAt: new Date() });
+      const deadline = Date.now() + 2000;
+      while (service.services.sessionCache.get(sessionId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     },
     mint(sessionToken, args) {
       return graphql(`mutation { obtainAuthorizationToken${args ? `(${args})` : ''} { token } }`, { token: sessionToken });

@@ -1,14 +1,9 @@
 import { Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { SsoSettings } from '../../config/settings.js';
-import { AuthenticationError } from '../../errors.js';
-import { TOKEN_SESSION, type UnsignedPayload } from '../../jwt/claims.js';
-import type { IdentityContext, IdentityServices } from '../services.js';
+import type { IdentityContext } from '../services.js';
+import { issueAuthorizationToken, issueSessionToken } from '../token-issuer.js';
 import { LoginArgs } from './login-args.js';
 import { TokenResult } from './types.js';
-
-async function encode({ settings, keys }: IdentityServices, payload: UnsignedPayload): Promise<TokenResult> {
-  return { token: await settings.encodeJwtToken(payload, { settings, keys }) };
-}
 
 /**
  * The token mutations. A factory, so that the extra arguments of `obtainAuthorizationToken` come
@@ -24,46 +19,17 @@ export function createTokenResolver(settings: Pick<SsoSettings, 'authorizationAr
       @Args(() => LoginArgs) { username, password, clientId }: LoginArgs,
       @Ctx() { services, request }: IdentityContext,
     ): Promise<TokenResult> {
-      const user = await services.users.verifyCredentials(username, password);
-      const sessionToken = await services.sessions.obtain(user, clientId ?? '', request);
-      const payload = await services.settings.createSessionPayload({
-        sessionToken,
-        user,
-        args: {},
-        settings: services.settings,
-        em: services.orm.em.fork(),
-        request,
-      });
-      return encode(services, payload);
+      return { token: await issueSessionToken(services, { username, password, clientId, request }) };
     }
 
     @Mutation(() => TokenResult, {
       description: 'A short-lived authorization token for other services; requires a session token.',
     })
     async obtainAuthorizationToken(
-      @Ctx() { services, auth, user: currentUser, request }: IdentityContext,
+      @Ctx() { services, auth, user, request }: IdentityContext,
       args?: Record<string, unknown>,
     ): Promise<TokenResult> {
-      const user = await currentUser;
-      if (!auth || !user) {
-        throw new AuthenticationError('NOT_AUTHENTICATED', 'A session token is required: log in with obtainSessionToken first.');
-      }
-      if (auth.token !== TOKEN_SESSION) {
-        throw new AuthenticationError(
-          'TOKEN_TYPE_INVALID',
-          'A session token is required; an authorization token cannot obtain further tokens.',
-        );
-      }
-      const sessionToken = await services.sessions.getActive(auth.sid, user.id);
-      const payload = await services.settings.createAuthorizationPayload({
-        sessionToken,
-        user,
-        args: { ...args },
-        settings: services.settings,
-        em: services.orm.em.fork(),
-        request,
-      });
-      return encode(services, payload);
+      return { token: await issueAuthorizationToken(services, { auth, user: await user, args: { ...args }, request }) };
     }
   }
 
