@@ -54,3 +54,28 @@ export async function issueAuthorizationToken(
   });
   return encode(services, payload);
 }
+
+/**
+ * Changes the password of the user of a session token: every session of the user is revoked,
+ * and a new session token for the same client is returned, so the caller stays logged in.
+ */
+export async function changePassword(
+  services: IdentityServices,
+  { auth, user, currentPassword, newPassword, request }: { auth: TokenPayload | null; user: User | null; currentPassword: string; newPassword: string; request: RequestInfo },
+): Promise<string> {
+  if (!auth || !user) throw new AuthenticationError('NOT_AUTHENTICATED', 'A session token is required to change the password.');
+  if (auth.token !== TOKEN_SESSION) {
+    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required to change the password; an authorization token cannot.');
+  }
+  // The current password is asked again, so a stolen token alone cannot take the account over.
+  try {
+    await services.users.verifyCredentials(user.username, currentPassword);
+  } catch (error) {
+    if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
+      throw new AuthenticationError('INVALID_CREDENTIALS', 'The current password is not correct.');
+    }
+    throw error;
+  }
+  await services.users.setPassword(user.id, newPassword);
+  return issueSessionToken(services, { username: user.username, password: newPassword, clientId: typeof auth.cid === 'string' ? auth.cid : '', request });
+}

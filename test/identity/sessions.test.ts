@@ -133,6 +133,31 @@ describe('session lifecycle', () => {
     await assert.rejects(sso.service.services.users.setActive('not-a-user', false), { code: 'NOT_FOUND' });
   });
 
+  it('changePassword asks for the current password, revokes every session and keeps the caller logged in', async () => {
+    await sso.createUser('gina', 'gina-password');
+    const phone = await sso.login('gina', 'gina-password', { clientId: 'phone' });
+    const web = await sso.login('gina', 'gina-password', { clientId: 'web' });
+    const change = (current: string, next: string, token: string) =>
+      sso.graphql('mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }', { variables: { c: current, n: next }, token });
+    const wrong = await change('not-it', 'gina-new', web);
+    assert.equal(errorOf(wrong)?.extensions?.code, 'UNAUTHENTICATED');
+    assert.equal(errorOf(wrong)?.message, 'The current password is not correct.');
+    const empty = await change('gina-password', '', web);
+    assert.equal(errorOf(empty)?.extensions?.code, 'BAD_USER_INPUT');
+    const auth = (await sso.mint(web)).body.data!.obtainAuthorizationToken.token;
+    const withAuth = await change('gina-password', 'gina-new', auth);
+    assert.equal(errorOf(withAuth)?.extensions?.reason, 'TOKEN_TYPE_INVALID');
+    assert.equal((await sso.graphql(ME, { token: web })).status, 200, 'refused attempts changed nothing');
+
+    const changed = await change('gina-password', 'gina-new', web);
+    const fresh = changed.body.data!.changePassword.token as string;
+    assert.equal(payloadOf(fresh).cid, 'web');
+    assert.notEqual(payloadOf(fresh).sid, payloadOf(web).sid);
+    for (const old of [phone, web, auth]) assert.equal((await sso.graphql(ME, { token: old })).status, 401);
+    assert.deepEqual((await sso.graphql(ME, { token: fresh })).body.data, { me: { username: 'gina' } });
+    await assert.rejects(sso.login('gina', 'gina-password'));
+  });
+
   it('caches checked sessions only where revocations are sure to arrive', async () => {
     // Real PostgreSQL delivers LISTEN/NOTIFY between connections; the embedded PGlite does not.
     assert.equal(sso.service.services.sessionCache.live, Boolean(process.env.TEST_DATABASE_URL));

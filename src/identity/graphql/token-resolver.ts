@@ -1,7 +1,7 @@
-import { Args, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { SsoSettings } from '../../config/settings.js';
 import type { IdentityContext } from '../services.js';
-import { issueAuthorizationToken, issueSessionToken } from '../token-issuer.js';
+import { changePassword, issueAuthorizationToken, issueSessionToken } from '../token-issuer.js';
 import { LoginArgs } from './login-args.js';
 import { TokenResult } from './types.js';
 
@@ -30,6 +30,17 @@ export function createTokenResolver(settings: Pick<SsoSettings, 'authorizationAr
       args?: Record<string, unknown>,
     ): Promise<TokenResult> {
       return { token: await issueAuthorizationToken(services, { auth, user: await user, args: { ...args }, request }) };
+    }
+
+    @Mutation(() => TokenResult, {
+      description: 'Changes the password (the current one is required): revokes every session of the user and returns a new session token for this client.',
+    })
+    async changePassword(
+      @Arg('currentPassword') currentPassword: string,
+      @Arg('newPassword') newPassword: string,
+      @Ctx() { services, auth, user, request }: IdentityContext,
+    ): Promise<TokenResult> {
+      return { token: await changePassword(services, { auth, user: await user, currentPassword, newPassword, request }) };
     }
   }
 
