@@ -141,7 +141,8 @@ export class IdentityService {
     if (path === '/graphql' || path === '/graphql/') {
       return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req }), { bodyLimit: this.bodyLimit });
     }
-    if (req.method === 'GET' && path === '/.well-known/jwks.json') {
+    if (path === '/.well-known/jwks.json') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} not allowed.` }, { allow: 'GET, HEAD' });
       return sendJson(res, 200, this.services.keys.toJwks(), { 'cache-control': 'public, max-age=300' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
