@@ -9,8 +9,15 @@ import { UserService } from '../identity/user-service.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { SUPPORTED_ALGORITHMS, type Algorithm } from '../jwt/lib/algorithms.js';
 import { IdentityService } from '../server/identity-service.js';
+import { isClusterWorker, runCluster } from './cluster.js';
 import { rotateKey } from './rotate-key.js';
 import { createCliLogger, openIdentityDatabase, readConfig, rereadConfig, serveSettings, settingsNeedingRestart } from './runtime.js';
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number of processes from 1 to 64');
+  return n;
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -36,12 +43,38 @@ program
   .option('--host <host>', 'interface to listen on (default: all)')
   .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
   .option('--no-migrate', 'do not apply pending migrations at start-up')
-  .action(async (options: { port: number; host?: string; config?: string; migrate: boolean }) => {
+  .addOption(new Option('-w, --workers <n>', 'processes sharing the port (node:cluster); more than 1 needs DATABASE_URL').default(1).argParser(workerCount))
+  .action(async (options: { port: number; host?: string; config?: string; migrate: boolean; workers: number }) => {
     const logger = createCliLogger();
     const settings = await serveSettings(await readConfig(options.config), logger);
-    const db = await openIdentityDatabase(logger, { serveEmbedded: true });
-    try {
+    if (options.workers > 1 && !isClusterWorker()) {
+      if (!process.env.DATABASE_URL) {
+        throw new InvalidArgumentError('--workers above 1 needs DATABASE_URL: the embedded database serves one process');
+      }
+      // Migrations (and the development key, above) once, before any worker starts.
       if (options.migrate) {
+        const db = await openIdentityDatabase(logger);
+        try {
+          const applied = await migrate(db);
+          if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
+        } finally {
+          await db.close();
+        }
+      }
+      runCluster({
+        workers: options.workers,
+        logger,
+        onListening: ({ address, port: listening }) => {
+          const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : (address && address !== '::' && address !== '0.0.0.0' ? address : 'localhost');
+          process.stdout.write(startBanner(`http://${host.includes(':') ? `[${host}]` : host}:${listening}/graphql`));
+        },
+      });
+      return;
+    }
+    const worker = isClusterWorker();
+    const db = await openIdentityDatabase(logger, { serveEmbedded: !worker });
+    try {
+      if (options.migrate && !worker) {
         const applied = await migrate(db);
         if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
       }
@@ -64,7 +97,7 @@ program
       process.on('SIGHUP', () => {
         reloading = reloading.then(reload);
       });
-      process.stdout.write(startBanner(url));
+      if (!worker) process.stdout.write(startBanner(url));
       const stop = async (signal: string) => {
         logger.info({ signal }, 'Shutting down');
         await service.close();

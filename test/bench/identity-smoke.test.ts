@@ -13,7 +13,7 @@ function assertWellFormed(section: BenchSection, ratios: number) {
 
 // They run `graphql-sso serve` on the local PostgreSQL server (TEST_DATABASE_URL's, or 127.0.0.1:5432).
 describe('identity-service bench sections, smoke runs', () => {
-  it('issuance: obtainAuthorizationToken vs raw signing, RS256 and ES256', async () => assertWellFormed(await issuanceBench({ smoke: true }), 2));
+  it('issuance: obtainAuthorizationToken vs raw signing, RS256 and ES256, 1 vs 2 workers', async () => assertWellFormed(await issuanceBench({ smoke: true }), 3));
   it('login: obtainSessionToken vs raw bcrypt, me latency under logins', async () => assertWellFormed(await loginBench({ smoke: true }), 2));
   it('database: writes per request, mint latency with many session rows', async () => {
     const section = await databaseBench({ smoke: true });
