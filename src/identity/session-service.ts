@@ -62,7 +62,8 @@ export class SessionService implements SessionAuthenticator {
 
   /** An unrevoked, unexpired session of this user, for minting authorization tokens from it. */
   async getActive(id: string, userId: string): Promise<SessionToken> {
-    const session = UUID.test(id) ? await this.orm.em.fork().findOne(SessionToken, { id, user: userId }) : null;
+    const found = await this.load(id);
+    const session = found && found.user.id === userId ? found : null;
     if (!session) throw new AuthenticationError('SESSION_NOT_FOUND', 'Invalid token: its session does not exist.');
     this.assertActive(session);
     return session;
