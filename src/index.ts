@@ -7,6 +7,13 @@ export type { TokenPayload, TokenType, UnsignedPayload } from './jwt/claims.js';
 export { createAuthorizationPayload, createSessionPayload } from './jwt/payloads.js';
 export { encodeJwtToken } from './jwt/encode.js';
 export { decodeJwtToken } from './jwt/decode.js';
+export {
+  VerifiedTokenCache,
+  MAX_CACHED_TOKEN_LENGTH,
+  type VerifiedToken,
+  type VerifiedTokenCacheOptions,
+  type VerifiedTokenCacheStats,
+} from './jwt/verified-token-cache.js';
 export { KeyStore, keyIdFromFileName } from './jwt/key-store.js';
 export type { KeySource, KeyStoreSettings, KeyStoreLoadOptions, KeyStoreReloadOptions, SigningKey, VerificationKey, JwksKey } from './jwt/key-store.js';
 export { checkIssuerName, generateKeyPem, writeKeyFile } from './jwt/generate-key.js';

@@ -71,6 +71,7 @@ describe('resolveSettings: defaults', () => {
       adminScope: 'sso:admin',
       sessionIdleTimeout: null,
       sessionCacheTtl: 60,
+      verifiedTokenCacheSize: 10_000,
     });
   });
 
@@ -172,6 +173,12 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     assert.equal(resolveSettings({ sessionCacheTtl: 0 }).sessionCacheTtl, 0);
     for (const value of ['', 3]) invalid({ adminScope: value }, 'adminScope', /must be a non-empty string/);
     assert.equal(resolveSettings({ adminScope: null }).adminScope, null);
+  });
+
+  it('verifiedTokenCacheSize: a whole number of tokens, 0 turning the cache off', () => {
+    for (const value of [-1, 1.5, '100', null, Number.POSITIVE_INFINITY]) invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
+    assert.equal(resolveSettings({ verifiedTokenCacheSize: 0 }).verifiedTokenCacheSize, 0);
+    assert.equal(resolveSettings({ verifiedTokenCacheSize: 250_000 }).verifiedTokenCacheSize, 250_000);
   });
 
   it('names: identity and keyStoreRoot are non-empty strings', () => {

@@ -11,6 +11,9 @@ export interface ClaimsOptions {
 }
 
 const isNumericDate = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+const isNonEmptyString = (value: unknown) => typeof value === 'string' && value.length > 0;
+const isUserId = (value: unknown) => (typeof value === 'string' && value.length > 0) || Number.isSafeInteger(value);
+const DATE_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
 function required(payload: Record<string, unknown>, claim: string, valid: (value: unknown) => boolean) {
   const value = payload[claim];
@@ -20,6 +23,19 @@ function required(payload: Record<string, unknown>, claim: string, valid: (value
   if (!valid(value)) {
     throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token has an invalid "${claim}" claim.`, claim, 'invalid');
   }
+}
+
+/**
+ * `exp` has passed (with `leeway` seconds of tolerance). The one rule for a token being verified
+ * and for one served from the verified-token cache.
+ */
+export function hasExpired(exp: number, now: number, leeway: number): boolean {
+  return exp <= now - leeway;
+}
+
+/** `nbf` is still ahead (with `leeway` seconds of tolerance); the same rule for cached tokens. */
+export function isNotYetValid(nbf: number, now: number, leeway: number): boolean {
+  return nbf > now + leeway;
 }
 
 /**
@@ -36,10 +52,10 @@ export function validateClaims(payload: unknown, options: ClaimsOptions): TokenP
     throw new JwtClaimError('TOKEN_TYPE_INVALID', 'Token is neither a session nor an authorization token.', 'token', 'invalid');
   }
 
-  required(claims, 'iss', (v) => typeof v === 'string' && v.length > 0);
-  required(claims, 'sid', (v) => typeof v === 'string' && v.length > 0);
-  required(claims, 'uid', (v) => (typeof v === 'string' && v.length > 0) || Number.isSafeInteger(v));
-  for (const claim of ['exp', 'nbf', 'iat']) {
+  required(claims, 'iss', isNonEmptyString);
+  required(claims, 'sid', isNonEmptyString);
+  required(claims, 'uid', isUserId);
+  for (const claim of DATE_CLAIMS) {
     if (claims[claim] !== undefined && !isNumericDate(claims[claim])) {
       throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token has an invalid "${claim}" claim.`, claim, 'invalid');
     }
@@ -60,11 +76,11 @@ export function validateClaims(payload: unknown, options: ClaimsOptions): TokenP
     }
   }
 
-  if (claims.nbf !== undefined && (claims.nbf as number) > options.now + options.leeway) {
+  if (claims.nbf !== undefined && isNotYetValid(claims.nbf as number, options.now, options.leeway)) {
     throw new JwtClaimError('TOKEN_NOT_YET_VALID', 'Token is not valid yet.', 'nbf', 'check_failed');
   }
 
-  if (options.verifyExpiration && claims.exp !== undefined && (claims.exp as number) <= options.now - options.leeway) {
+  if (options.verifyExpiration && claims.exp !== undefined && hasExpired(claims.exp as number, options.now, options.leeway)) {
     throw new JwtExpiredError();
   }
 
