@@ -1,5 +1,5 @@
 import type { RequestInfo } from '../config/settings.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, InputError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
 import type { User } from './entities/user.js';
 import type { IdentityServices } from './services.js';
@@ -8,16 +8,25 @@ async function encode({ settings, keys }: IdentityServices, payload: UnsignedPay
   return settings.encodeJwtToken(payload, { settings, keys });
 }
 
+/** The longest client id a session records (`session_token.client_id`). */
+export const CLIENT_ID_MAX_LENGTH = 1000;
+
 /**
  * Logs in: checks the credentials, obtains (or reuses) the session and signs a session token.
  * The one implementation behind GraphQL `obtainSessionToken` and REST `POST /session/`.
+ * A client id the database cannot hold is bad input; a username it cannot hold (a NUL character)
+ * names no user, and is refused like any unknown user, after the same password check.
  */
 export async function issueSessionToken(
   services: IdentityServices,
   { username, password, clientId, request }: { username: string; password: string; clientId?: string | null; request: RequestInfo },
 ): Promise<string> {
-  const user = await services.users.verifyCredentials(username, password);
-  const sessionToken = await services.sessions.obtain(user, clientId ?? '', request);
+  const client = clientId ?? '';
+  if (client.length > CLIENT_ID_MAX_LENGTH || client.includes('\0')) {
+    throw new InputError(`clientId must be at most ${CLIENT_ID_MAX_LENGTH} characters, without NUL characters.`);
+  }
+  const user = await services.users.verifyCredentials(username.includes('\0') ? '' : username, password);
+  const sessionToken = await services.sessions.obtain(user, client, request);
   const payload = await services.settings.createSessionPayload({
     sessionToken,
     user,
@@ -29,6 +38,20 @@ export async function issueSessionToken(
   return encode(services, payload);
 }
 
+const SESSION_TOKEN_REQUIRED = 'A session token is required: log in with obtainSessionToken first.';
+
+/**
+ * Refuses a request that does not present a session token, before anything else is looked at:
+ * anonymous (`NOT_AUTHENTICATED`), or an authorization token (`TOKEN_TYPE_INVALID`), which may not
+ * mint further tokens.
+ */
+export function assertSessionToken(auth: TokenPayload | null): asserts auth is TokenPayload {
+  if (!auth) throw new AuthenticationError('NOT_AUTHENTICATED', SESSION_TOKEN_REQUIRED);
+  if (auth.token !== TOKEN_SESSION) {
+    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required; an authorization token cannot obtain further tokens.');
+  }
+}
+
 /**
  * Signs an authorization token for the session of a verified session token; `args` are the extra
  * arguments (`authorizationArgs`). Behind GraphQL `obtainAuthorizationToken` and `POST /authorize/`.
@@ -37,12 +60,8 @@ export async function issueAuthorizationToken(
   services: IdentityServices,
   { auth, user, args, request }: { auth: TokenPayload | null; user: User | null; args: Record<string, unknown>; request: RequestInfo },
 ): Promise<string> {
-  if (!auth || !user) {
-    throw new AuthenticationError('NOT_AUTHENTICATED', 'A session token is required: log in with obtainSessionToken first.');
-  }
-  if (auth.token !== TOKEN_SESSION) {
-    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required; an authorization token cannot obtain further tokens.');
-  }
+  assertSessionToken(auth);
+  if (!user) throw new AuthenticationError('NOT_AUTHENTICATED', SESSION_TOKEN_REQUIRED);
   const sessionToken = await services.sessions.getActive(auth.sid, user.id);
   const payload = await services.settings.createAuthorizationPayload({
     sessionToken,

@@ -62,8 +62,9 @@ export class IdentityService {
     this.bodyLimit = bodyLimit;
     const authenticate = createSsoContext<User>({ settings: services.settings, keys: services.keys, sessions: services.sessions, orm: services.orm, logger });
     this.context = async (args) => ({ ...(await authenticate(args)), services });
-    this.obtainSessionToken = obtainSessionTokenView(services, { bodyLimit });
-    this.obtainAuthorizationToken = obtainAuthorizationTokenView(services, schema, this.context, { bodyLimit });
+    const rest = { services, context: this.context, bodyLimit, logger };
+    this.obtainSessionToken = obtainSessionTokenView(rest);
+    this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
     server.on('request', (req, res) => this.handle(req, res));
   }
 

@@ -49,12 +49,12 @@ export const LOGIN = `mutation Login($username: String!, $password: String!, $cl
  */
 export async function startIdentity(
   config: SsoConfig = {},
-  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'bodyLimit'>> & { extraKeys?: string[] } = {},
+  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'bodyLimit' | 'logger'>> & { extraKeys?: string[] } = {},
 ): Promise<TestIdentity> {
   const keys = createKeyDir();
   const keyFile = await keys.add('myapp-20200410');
   const testDb: TestDatabase = await createTestDatabase();
-  const logger = createTestLogger();
+  const logger = options.logger ?? createTestLogger();
   const db = await openDatabase({ url: testDb.url, dataDir: keys.root, entities: identityEntities, migrations: identityMigrations, logger });
   await migrate(db);
   const settings = resolveSettings({

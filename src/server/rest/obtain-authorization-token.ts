@@ -1,44 +1,28 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { coerceInputValue, isNonNullType, type GraphQLArgument, type GraphQLSchema } from 'graphql';
-import type { IdentityContext, IdentityServices } from '../../identity/services.js';
-import { issueAuthorizationToken } from '../../identity/token-issuer.js';
-import { checkMethod, DrfResponse, fieldRequired, readFields, serveView } from './lib/drf.js';
-
-/** The body's fields as the arguments of `obtainAuthorizationToken`, checked and coerced by their GraphQL types. */
-function argumentsOf(fields: Record<string, unknown>, args: readonly GraphQLArgument[]): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const arg of args) {
-    const given = fields[arg.name];
-    if (given === undefined || given === null || given === '') {
-      if (isNonNullType(arg.type)) throw fieldRequired(arg.name);
-      if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
-      continue;
-    }
-    values[arg.name] = coerceInputValue(given, arg.type, (_path, _value, error) => {
-      throw new DrfResponse(400, { [arg.name]: [error.message] });
-    });
-  }
-  return values;
-}
+import type { GraphQLSchema } from 'graphql';
+import { assertSessionToken, issueAuthorizationToken } from '../../identity/token-issuer.js';
+import { argumentValues } from './lib/arguments.js';
+import { DrfResponse } from './lib/errors.js';
+import { readFields } from './lib/request.js';
+import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
 
 /**
  * `POST /authorize/`: django-rest-framework-sso's `obtain_authorization_token`. With
- * `Authorization: JWT <session token>` and the extra arguments (`authorizationArgs`) as fields,
- * it gives `{"token"}`; unknown fields are ignored, as DRF serializers do.
+ * `Authorization: JWT <session token>` and the extra arguments (the `authorizationArgs` ArgsType
+ * of `obtainAuthorizationToken`) as fields, e.g. `{"account": "1"}`, it gives 200
+ * `{"token": "<authorization token>"}` — GraphQL `obtainAuthorizationToken`. Checked in DRF's
+ * order: the token (401 `{"detail"}`, also for an authorization token, which may not mint), then
+ * the fields (400 `{"account": ["This field is required."]}`; unknown fields are ignored), then
+ * `createAuthorizationPayload` (a `ForbiddenError` is 403 `{"detail"}`).
  */
-export function obtainAuthorizationTokenView(
-  services: IdentityServices,
-  schema: GraphQLSchema,
-  context: (args: { req: IncomingMessage }) => Promise<IdentityContext>,
-  options: { bodyLimit: number },
-) {
+export function obtainAuthorizationTokenView(options: RestViewOptions & { schema: GraphQLSchema }): RestHandler {
+  const { services, context, bodyLimit, schema } = options;
   const args = schema.getMutationType()?.getFields().obtainAuthorizationToken?.args ?? [];
-  return (req: IncomingMessage, res: ServerResponse) =>
-    serveView(res, services.settings.authenticateHeader, async () => {
-      if (checkMethod(req) === 'options') return null;
-      const { auth, user, request } = await context({ req });
-      if (!auth) throw new DrfResponse(401, { detail: 'Authentication credentials were not provided.' }, { 'www-authenticate': `${services.settings.authenticateHeader} realm="api"` });
-      const values = argumentsOf(await readFields(req, options.bodyLimit), args);
-      return { token: await issueAuthorizationToken(services, { auth, user: await user, args: values, request }) };
-    });
+  const info = { name: 'Obtain Authorization Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
+  return drfView(info, options, async (req) => {
+    const { auth, user, request } = await context({ req });
+    assertSessionToken(auth);
+    const { values, errors } = argumentValues(await readFields(req, bodyLimit), args);
+    if (Object.keys(errors).length > 0) throw new DrfResponse(400, errors);
+    return { token: await issueAuthorizationToken(services, { auth, user: await user, args: values, request }) };
+  });
 }

@@ -1,37 +1,38 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestInfo } from '../../auth/request-info.js';
 import { AuthenticationError } from '../../errors.js';
-import type { IdentityServices } from '../../identity/services.js';
-import { issueSessionToken } from '../../identity/token-issuer.js';
+import { CLIENT_ID_MAX_LENGTH, issueSessionToken } from '../../identity/token-issuer.js';
 import { INVALID_CREDENTIALS_MESSAGE } from '../../identity/user-service.js';
-import { checkMethod, DrfResponse, fieldRequired, readFields, serveView } from './lib/drf.js';
-
-const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
+import { charField } from './lib/char-field.js';
+import { DrfResponse, type FieldErrors } from './lib/errors.js';
+import { readFields } from './lib/request.js';
+import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
 
 /**
- * `POST /session/`: django-rest-framework-sso's `obtain_session_token`. `{"username", "password",
- * "client_id"?}` gives `{"token"}`; wrong credentials give 400
- * `{"non_field_errors": ["Unable to log in with provided credentials."]}`, as DRF's serializer does.
+ * `POST /session/`: django-rest-framework-sso's `obtain_session_token`. Its serializer's fields
+ * `{"username", "password", "client_id"?}` (JSON or a form) give 200 `{"token": "<session token>"}`
+ * — GraphQL `obtainSessionToken`, the same session reused for the same user, client id and user
+ * agent. Wrong credentials give 400 `{"non_field_errors": ["Unable to log in with provided
+ * credentials."]}`, the same for an unknown user; a field's problem 400 `{"field": ["..."]}`.
+ * As for GraphQL (and DRF), a present but invalid `Authorization` header is refused with 401.
+ * Unlike the original, the password is taken as sent (DRF trims it); `client_id: null` is no client id.
  */
-export function obtainSessionTokenView(services: IdentityServices, options: { bodyLimit: number }) {
-  return (req: IncomingMessage, res: ServerResponse) =>
-    serveView(res, services.settings.authenticateHeader, async () => {
-      if (checkMethod(req) === 'options') return null;
-      const fields = await readFields(req, options.bodyLimit);
-      const username = text(fields.username);
-      const password = text(fields.password);
-      if (!username) throw fieldRequired('username');
-      if (!password) throw fieldRequired('password');
-      const clientId = fields.client_id === undefined || fields.client_id === null ? '' : text(fields.client_id);
-      if (clientId === undefined) throw new DrfResponse(400, { client_id: ['Not a valid string.'] });
-      try {
-        const token = await issueSessionToken(services, { username, password, clientId, request: requestInfo(req, services.settings.trustProxy) });
-        return { token };
-      } catch (error) {
-        if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
-          throw new DrfResponse(400, { non_field_errors: [INVALID_CREDENTIALS_MESSAGE] });
-        }
-        throw error;
+export function obtainSessionTokenView(options: RestViewOptions): RestHandler {
+  const { services, context, bodyLimit } = options;
+  const info = { name: 'Obtain Session Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
+  return drfView(info, options, async (req) => {
+    const { request } = await context({ req });
+    const fields = await readFields(req, bodyLimit);
+    const errors: FieldErrors = {};
+    const username = charField(fields, 'username', errors);
+    const password = charField(fields, 'password', errors, { trim: false });
+    const clientId = charField(fields, 'client_id', errors, { required: false, allowBlank: true, allowNull: true, maxLength: CLIENT_ID_MAX_LENGTH });
+    if (username === undefined || password === undefined || clientId === undefined) throw new DrfResponse(400, errors);
+    try {
+      return { token: await issueSessionToken(services, { username, password, clientId, request }) };
+    } catch (error) {
+      if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
+        throw new DrfResponse(400, { non_field_errors: [INVALID_CREDENTIALS_MESSAGE] });
       }
-    });
+      throw error;
+    }
+  });
 }
