@@ -1,15 +1,36 @@
 import autocannon from 'autocannon';
+import { median } from './measure.js';
 
-/** autocannon POSTing one GraphQL query, with an optional `Authorization: JWT` token. */
-export function loadGraphQL(url: string, query: string, { token, connections, durationSec }: { token?: string; connections: number; durationSec: number }) {
+export interface GraphQLLoad {
+  url: string;
+  query: string;
+  /** Sent as `Authorization: JWT <token>`. */
+  token?: string;
+  connections: number;
+}
+
+/**
+ * autocannon POSTing a GraphQL query, with an optional `Authorization: JWT` token; several
+ * queries are sent in turn, one per request, whichever connection is free. For `durationSec`, or
+ * until `amount` requests are answered (none is then left in flight at the end).
+ */
+export function loadGraphQL(
+  url: string,
+  query: string | string[],
+  { token, connections, durationSec, amount }: { token?: string; connections: number; durationSec: number; amount?: number },
+) {
+  const bodies = (Array.isArray(query) ? query : [query]).map((q) => JSON.stringify({ query: q }));
+  let next = 0;
   return autocannon({
     url,
     connections,
     pipelining: 1,
     duration: durationSec,
+    ...(amount ? { amount } : {}),
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
-    body: JSON.stringify({ query }),
+    body: bodies[0],
+    ...(bodies.length > 1 ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }] } : {}),
   });
 }
 
@@ -17,4 +38,34 @@ export function assertClean(result: autocannon.Result, what: string): void {
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${what}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
+}
+
+export interface InterleavedLoads {
+  /** Median requests/s of each load. */
+  rates: Record<string, number>;
+  /** Median over rounds of `a`'s rate divided by `b`'s in the same round. */
+  ratio(a: string, b: string): number;
+}
+
+/**
+ * Requests/s of several loads measured side by side: each round runs every load for
+ * `durationSec` in turn, in an order rotated round by round, so that a noisy neighbour hits all
+ * alike; ratios are taken within a round. Every answer must be a 2xx.
+ */
+export async function interleavedLoads(loads: Record<string, GraphQLLoad>, { durationSec, rounds }: { durationSec: number; rounds: number }): Promise<InterleavedLoads> {
+  const names = Object.keys(loads);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (let k = 0; k < names.length; k += 1) {
+      const name = names[(k + round) % names.length]!;
+      const { url, query, token, connections } = loads[name]!;
+      const result = await loadGraphQL(url, query, { token, connections, durationSec });
+      assertClean(result, name);
+      samples[name]!.push(result.requests.average);
+    }
+  }
+  return {
+    rates: Object.fromEntries(names.map((name) => [name, median(samples[name]!)])),
+    ratio: (a, b) => median(samples[a]!.map((value, round) => value / samples[b]![round]!)),
+  };
 }

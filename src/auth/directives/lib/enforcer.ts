@@ -23,7 +23,10 @@ export interface Enforcer {
    * policies included, implies it) then scopes, in order. `null` when they all hold.
    */
   staticDenial(requirements: readonly Requirement[], claims: Claims | null, subject: string, refusal?: Refusal): GraphQLError | null;
-  /** Throws the denial; returns a promise only when policies have to run or the user is still to be resolved. */
+  /**
+   * Throws the denial; returns a promise only when a policy answers with one or the user is
+   * still to be resolved, so that a guarded field stays synchronous where its resolver is.
+   */
   enforce(requirements: readonly Requirement[], target: Target): void | Promise<void>;
 }
 
@@ -38,7 +41,14 @@ function policyFailure(error: unknown): unknown {
   return error;
 }
 
-/** Binds the extension points of `options` once; no state beyond a per-claims scope cache. */
+const rethrowAsPolicyFailure = (error: unknown): never => {
+  throw policyFailure(error);
+};
+
+/** How a promised user settled, remembered per promise (a promise settles once). */
+type Settled = { ok: true; user: unknown } | { ok: false; error: unknown };
+
+/** Binds the extension points of `options` once; no state beyond per-claims and per-user caches. */
 export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext>): Enforcer {
   // Resolvers hand over the context as `unknown`; it is the `TContext` these hooks were typed for.
   const getClaims = (options.getClaims ?? defaultGetClaims) as (context: unknown) => Claims | null;
@@ -46,6 +56,8 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
   const extractScopes = options.extractScopes ?? defaultExtractScopes;
   const policies = new Map(Object.entries(options.policies ?? {})) as Map<string, Policy<unknown>>;
   const scopeCache = new WeakMap<Claims, ReadonlySet<string>>();
+  // The lazy `ctx.user` is awaited by the first guarded field of a request; the others read how it settled.
+  const settledUsers = new WeakMap<PromiseLike<unknown>, Settled>();
 
   const scopesOf = (claims: Claims): ReadonlySet<string> => {
     let scopes = scopeCache.get(claims);
@@ -66,37 +78,58 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
     return null;
   };
 
-  const holds = async (name: string, input: PolicyInput<unknown>): Promise<boolean> => {
+  // Policies run one at a time, in order, stopping at the first verdict that decides; all
+  // synchronously until one answers with a promise, the rest then after it.
+  const holds = (name: string, input: PolicyInput<unknown>): boolean | Promise<boolean> => {
     // Registration is checked when the directives are applied, so the policy exists.
     const policy = policies.get(name) as Policy<unknown>;
+    let verdict: boolean | PromiseLike<boolean>;
     try {
-      return (await policy(input)) === true;
+      verdict = policy(input);
     } catch (error) {
       throw policyFailure(error);
     }
+    if (isPromiseLike(verdict)) return Promise.resolve(verdict).then((value) => value === true, rethrowAsPolicyFailure);
+    return verdict === true;
   };
 
-  const anySetHolds = async (sets: NameSets, input: PolicyInput<unknown>): Promise<boolean> => {
-    for (const set of sets) {
-      let all = true;
-      for (const name of set) {
-        if (!(await holds(name, input))) {
-          all = false;
-          break;
-        }
-      }
-      if (all) return true;
+  const allHold = (set: readonly string[], input: PolicyInput<unknown>, from = 0): boolean | Promise<boolean> => {
+    for (let i = from; i < set.length; i += 1) {
+      const verdict = holds(set[i]!, input);
+      if (verdict instanceof Promise) return verdict.then((value) => value && allHold(set, input, i + 1));
+      if (!verdict) return false;
+    }
+    return true;
+  };
+
+  const anySetHolds = (sets: NameSets, input: PolicyInput<unknown>, from = 0): boolean | Promise<boolean> => {
+    for (let i = from; i < sets.length; i += 1) {
+      const verdict = allHold(sets[i]!, input);
+      if (verdict instanceof Promise) return verdict.then((value) => value || anySetHolds(sets, input, i + 1));
+      if (verdict) return true;
     }
     return false;
   };
 
-  const checkPolicies = async (requirements: readonly Requirement[], claims: Claims, user: unknown, target: Target) => {
-    const input: PolicyInput<unknown> = { claims, user, args: target.args, parent: target.parent, context: target.context, info: target.info };
-    for (const requirement of requirements) {
-      if (requirement.kind === 'policy' && !(await anySetHolds(requirement.sets, input))) {
-        throw deniedByPolicy(target.subject, requirement.sets);
+  const policiesFrom = (requirements: readonly Requirement[], input: PolicyInput<unknown>, subject: string, from: number): void | Promise<void> => {
+    for (let i = from; i < requirements.length; i += 1) {
+      const requirement = requirements[i]!;
+      if (requirement.kind !== 'policy') continue;
+      const verdict = anySetHolds(requirement.sets, input);
+      if (verdict instanceof Promise) {
+        return verdict.then((value) => {
+          if (!value) throw deniedByPolicy(subject, requirement.sets);
+          return policiesFrom(requirements, input, subject, i + 1);
+        });
       }
+      if (!verdict) throw deniedByPolicy(subject, requirement.sets);
     }
+  };
+
+  const checkPolicies = (requirements: readonly Requirement[], claims: Claims, user: unknown, target: Target): void | Promise<void> => {
+    if (!requirements.some((r) => r.kind === 'policy')) return;
+    const input: PolicyInput<unknown> = { claims, user, args: target.args, parent: target.parent, context: target.context, info: target.info };
+    return policiesFrom(requirements, input, target.subject, 0);
   };
 
   return {
@@ -110,13 +143,23 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
       // A lazily resolved user (`ctx.user` of createSsoContext) is part of being authenticated:
       // a token whose user is refused (e.g. deactivated) passes no requirement.
       const user = getUser(target.context);
-      const needsPolicies = requirements.some((r) => r.kind === 'policy');
-      if (!isPromiseLike(user)) return needsPolicies ? checkPolicies(requirements, claims, user, target) : undefined;
-      return Promise.resolve(user).then(
-        (resolved) => (needsPolicies ? checkPolicies(requirements, claims, resolved, target) : undefined),
-        (error: unknown) => {
-          throw policyFailure(error);
-        },
+      if (!isPromiseLike(user)) return checkPolicies(requirements, claims, user, target);
+      const settled = settledUsers.get(user);
+      if (settled) {
+        if (!settled.ok) throw policyFailure(settled.error);
+        return checkPolicies(requirements, claims, settled.user, target);
+      }
+      return Promise.resolve(
+        user.then(
+          (resolved) => {
+            settledUsers.set(user, { ok: true, user: resolved });
+            return checkPolicies(requirements, claims, resolved, target);
+          },
+          (error: unknown) => {
+            settledUsers.set(user, { ok: false, error });
+            throw policyFailure(error);
+          },
+        ),
       );
     },
   };
