@@ -109,7 +109,12 @@ export const verificationBench: Bench = async ({ smoke }) => {
         'the ~2 µs beyond crypto.verify is mostly reading the claims (base64url + JSON.parse of the payload, ~1 µs), the strict base64url check of the token (~0.4 µs) and the async call; RSA-2048 verification takes only ~17 µs, so 10 % is 1.7 µs',
       ),
       ratio('cold decodeJwtToken ÷ crypto.verify from the token string (RS256)', rsa.ratio('decode', 'rawFromToken'), 0.9),
-      ratio('cold decodeJwtToken ÷ raw crypto.verify (ES256)', ec.ratio('decode', 'raw'), 0.9),
+      ratio(
+        'cold decodeJwtToken ÷ raw crypto.verify (ES256)',
+        ec.ratio('decode', 'raw'),
+        0.9,
+        'reported beside RS256 (the issue sets the target for RS256): the same per-token work (claims parsing, base64url checks, the async call) beside a P-256 verification',
+      ),
       ratio(
         'cold decodeJwtToken with the cache on (all misses) ÷ raw crypto.verify (RS256)',
         rsa.ratio('decodeMissing', 'raw'),
