@@ -43,6 +43,7 @@ export { TokenResult, UserType } from './identity/graphql/types.js';
 
 export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
+export { hideQueriesInErrors } from './db/query-errors.js';
 
 export {
   SsoMetrics,

@@ -43,7 +43,7 @@ export class SsoMetrics implements TokenVerificationObserver, DatabaseObserver {
   /**
    * Valid tokens since the last scrape, moved to the counter by the scrape: every request of every
    * subgraph passes here, and a labelled prom-client increment (~0.8 µs) would weigh on a
-   * verified-token cache hit; a number's costs nothing.
+   * verified-token cache hit, where adding to a number costs nothing.
    */
   private validTokens = 0;
   private readonly logins: Counter<'outcome'>;
