@@ -27,7 +27,7 @@ export { DEFAULT_SETTINGS, resolveSettings } from './config/resolve.js';
 export { loadConfig } from './config/load.js';
 export type * from './config/settings.js';
 
-export { createSsoContext, type SsoContext, type SsoContextOptions } from './auth/context.js';
+export { createSsoContext, type SsoContext, type SsoContextArgs, type SsoContextOptions } from './auth/context.js';
 export { ssoAuthChecker } from './auth/auth-checker.js';
 export { formatSsoError, toGraphQLError } from './auth/graphql-errors.js';
 export { parseAuthorizationHeader } from './auth/header.js';
@@ -43,6 +43,23 @@ export { TokenResult, UserType } from './identity/graphql/types.js';
 
 export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
+export { hideQueriesInErrors } from './db/query-errors.js';
+
+export {
+  SsoMetrics,
+  type SsoMetricsOptions,
+  type TokenVerificationObserver,
+  type DatabaseObserver,
+  type IssuedTokenType,
+  type VerificationOutcome,
+  type LoginOutcome,
+  type ThrottleKind,
+} from './observability/metrics.js';
+export { observeDatabase } from './observability/observe-database.js';
+export { serveMetrics } from './observability/serve-metrics.js';
+export { startRequestLog, requestIdOf, REQUEST_ID_HEADER, type RequestLogOptions } from './observability/request-log.js';
+export { createSsoLogger, LOG_REDACT_PATHS, REDACTED } from './observability/logger.js';
+export { errorLogPlugin } from './server/error-log-plugin.js';
 
 export * from './auth/directives/index.js';
 export * from './server/gateway/index.js';

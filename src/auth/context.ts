@@ -4,10 +4,11 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
-import { SsoError } from '../errors.js';
+import { ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
+import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
 import { requestInfo } from './request-info.js';
@@ -44,6 +45,15 @@ export interface SsoContextOptions {
    * none. Pass one to read its `stats()`.
    */
   tokenCache?: VerifiedTokenCache | null;
+  /** Told the outcome of every request that presents a token, e.g. an `SsoMetrics`. */
+  metrics?: TokenVerificationObserver;
+}
+
+/** What the context function takes: Apollo's `{ req }`, and the request's own logger if it has one. */
+export interface SsoContextArgs {
+  req: IncomingMessage;
+  /** Used instead of `options.logger` for this request (e.g. `startRequestLog`'s, carrying its id). */
+  logger?: Logger;
 }
 
 /**
@@ -68,7 +78,7 @@ function lazy<T>(run: () => Promise<T>): Promise<T> {
  * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why.
  */
 export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
-  const { settings, sessions, orm, logger } = options;
+  const { settings, sessions, orm, logger, metrics } = options;
   const keys = options.keys ?? createKeySource(settings, { onError: (err, issuer) => logger?.warn({ err, issuer }, 'JWKS fetch failed') });
   const cache =
     options.tokenCache !== undefined
@@ -76,7 +86,7 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       : settings.verifiedTokenCacheSize > 0
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
-  return async ({ req }: { req: IncomingMessage }): Promise<SsoContext<TUser>> => {
+  return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
     const request = requestInfo(req, settings.trustProxy);
     try {
       const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader);
@@ -87,14 +97,18 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
         (await settings.authenticatePayload(auth, { settings, sessions, request, em: orm?.em.fork() })) as TUser;
       if (settings.verifySessionToken) {
         const user = await authenticate();
+        metrics?.tokenVerified('valid', '');
         return { auth, user: Promise.resolve(user), token, request };
       }
+      metrics?.tokenVerified('valid', '');
       return { auth, user: lazy(authenticate), token, request };
     } catch (error) {
+      const refused = (error instanceof SsoError || error instanceof GraphQLError) && !(error instanceof ServiceUnavailableError);
+      metrics?.tokenVerified(refused ? 'invalid' : 'error', error instanceof SsoError ? error.code : '');
       if (error instanceof SsoError || error instanceof GraphQLError) {
         throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
       }
-      logger?.error({ err: error }, 'authentication failed unexpectedly');
+      (requestLogger ?? logger)?.error({ err: error }, 'authentication failed unexpectedly');
       throw new GraphQLError('The request could not be authenticated because of a server error.', {
         extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },
       });

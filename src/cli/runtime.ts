@@ -11,12 +11,13 @@ import { identityEntities } from '../identity/entities/index.js';
 import { identityMigrations } from '../identity/migrations/index.js';
 import { SettingsError } from '../errors.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
+import { createSsoLogger } from '../observability/logger.js';
 
 export const DEV_IDENTITY = 'graphql-sso';
 
 export function createCliLogger(): Logger {
   // Logs go to stderr: stdout carries what a command prints (a key path, the SDL).
-  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
+  return createSsoLogger({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
 }
 
 export function dataDir(): string {

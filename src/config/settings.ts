@@ -130,6 +130,11 @@ export interface SsoSettings {
    * tokens), so the default 10,000 take about 6 MiB. `0`: verify every token every time.
    */
   verifiedTokenCacheSize: number;
+  /**
+   * Count tokens, logins, verifications and database queries, and serve them at `GET /metrics` of
+   * the identity service (Prometheus text format). `false`: nothing is counted or served.
+   */
+  metrics: boolean;
 }
 
 /** What a config file or `defineConfig` takes: any subset of the settings. */

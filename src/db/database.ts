@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { EntityClass, MigrationObject } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { embeddedDir, findRunningEmbedded, startEmbedded, type EmbeddedServer } from './embedded.js';
+import { hideQueriesInErrors } from './query-errors.js';
 
 export interface DatabaseOptions {
   /** A PostgreSQL URL (`DATABASE_URL`); without one, the embedded database under `dataDir`. */
@@ -50,10 +51,14 @@ async function initOrm(url: string, options: DatabaseOptions, poolMax: number): 
       snapshot: false,
     },
     pool: { min: 0, max: poolMax },
+    // A failed query's message starts with the statement as sent: `hideQueriesInErrors` cuts it off.
+    driverOptions: { compileSqlOnError: false },
     debug: false,
     logger: (message) => options.logger.debug({ orm: true }, message),
   };
-  return MikroORM.init(config);
+  const orm = await MikroORM.init(config);
+  hideQueriesInErrors(orm);
+  return orm;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { SsoContext } from '../auth/context.js';
 import type { SsoSettings } from '../config/settings.js';
 import type { KeyStore } from '../jwt/key-store.js';
+import type { SsoMetrics } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import { SessionCache } from './session-cache.js';
 import { SessionService, type SessionServiceOptions } from './session-service.js';
@@ -16,9 +18,15 @@ export interface IdentityServices {
   sessions: SessionService;
   /** Sessions this process remembers; live only while revocations are sure to reach it. */
   sessionCache: SessionCache;
+  /** Where issued tokens and logins are counted; absent while metrics are off. */
+  metrics?: SsoMetrics;
 }
 
-export type IdentityContext = SsoContext<User> & { services: IdentityServices };
+export type IdentityContext = SsoContext<User> & {
+  services: IdentityServices;
+  /** The request's logger: it carries the request's `requestId`. */
+  logger: Logger;
+};
 
 export function createIdentityServices(
   settings: SsoSettings,

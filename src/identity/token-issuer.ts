@@ -1,11 +1,28 @@
 import type { RequestInfo } from '../config/settings.js';
 import { AuthenticationError, InputError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
+import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import type { IdentityServices } from './services.js';
 
-async function encode({ settings, keys }: IdentityServices, payload: UnsignedPayload): Promise<string> {
-  return settings.encodeJwtToken(payload, { settings, keys });
+async function encode({ settings, keys, metrics }: IdentityServices, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
+  const token = await settings.encodeJwtToken(payload, { settings, keys });
+  metrics?.tokenIssued(type);
+  return token;
+}
+
+/** How a failed login is counted: bad input is no attempt; a failure that is not the client's is an `error`. */
+function failedLogin(error: unknown): LoginOutcome | null {
+  if (error instanceof InputError) return null;
+  if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') return 'invalid_credentials';
+  return 'error';
+}
+
+interface LoginInput {
+  username: string;
+  password: string;
+  clientId?: string | null;
+  request: RequestInfo;
 }
 
 /** The longest client id a session records (`session_token.client_id`). */
@@ -16,11 +33,21 @@ export const CLIENT_ID_MAX_LENGTH = 1000;
  * The one implementation behind GraphQL `obtainSessionToken` and REST `POST /session/`.
  * A client id the database cannot hold is bad input; a username it cannot hold (a NUL character)
  * names no user, and is refused like any unknown user, after the same password check.
+ * Each attempt is counted by outcome (`metrics.login`); bad input is not an attempt.
  */
-export async function issueSessionToken(
-  services: IdentityServices,
-  { username, password, clientId, request }: { username: string; password: string; clientId?: string | null; request: RequestInfo },
-): Promise<string> {
+export async function issueSessionToken(services: IdentityServices, login: LoginInput): Promise<string> {
+  try {
+    const token = await logIn(services, login);
+    services.metrics?.login('success');
+    return token;
+  } catch (error) {
+    const outcome = failedLogin(error);
+    if (outcome) services.metrics?.login(outcome);
+    throw error;
+  }
+}
+
+async function logIn(services: IdentityServices, { username, password, clientId, request }: LoginInput): Promise<string> {
   const client = clientId ?? '';
   if (client.length > CLIENT_ID_MAX_LENGTH || client.includes('\0')) {
     throw new InputError(`clientId must be at most ${CLIENT_ID_MAX_LENGTH} characters, without NUL characters.`);
@@ -35,7 +62,7 @@ export async function issueSessionToken(
     em: services.orm.em.fork(),
     request,
   });
-  return encode(services, payload);
+  return encode(services, payload, 'session');
 }
 
 const SESSION_TOKEN_REQUIRED = 'A session token is required: log in with obtainSessionToken first.';
@@ -71,7 +98,7 @@ export async function issueAuthorizationToken(
     em: services.orm.em.fork(),
     request,
   });
-  return encode(services, payload);
+  return encode(services, payload, 'authorization');
 }
 
 /**
@@ -96,5 +123,5 @@ export async function changePassword(
     throw error;
   }
   await services.users.setPassword(user.id, newPassword);
-  return issueSessionToken(services, { username: user.username, password: newPassword, clientId: typeof auth.cid === 'string' ? auth.cid : '', request });
+  return logIn(services, { username: user.username, password: newPassword, clientId: typeof auth.cid === 'string' ? auth.cid : '', request });
 }

@@ -15,9 +15,15 @@ import { createIdentityServices, type IdentityContext, type IdentityServices } f
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
+import { SsoMetrics } from '../observability/metrics.js';
+import { observeDatabase } from '../observability/observe-database.js';
+import { startRequestLog } from '../observability/request-log.js';
+import { serveMetrics } from '../observability/serve-metrics.js';
+import { errorLogPlugin } from './error-log-plugin.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
 import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
 import { obtainSessionTokenView } from './rest/obtain-session-token.js';
+import type { RestHandler } from './rest/lib/view.js';
 
 export interface IdentityServiceOptions {
   /** Resolved settings (`resolveSettings(config)`). */
@@ -32,23 +38,35 @@ export interface IdentityServiceOptions {
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number;
   sessions?: SessionServiceOptions;
+  /**
+   * What the service counts on and `GET /metrics` serves (default: a new `SsoMetrics`), e.g. one
+   * whose registry holds metrics of yours too. Unused when `settings.metrics` is false.
+   */
+  metrics?: SsoMetrics;
 }
+
+/** Polled, not used: their access lines are logged at debug. */
+const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/metrics']);
 
 /**
  * The identity service: `POST /graphql` (log in, obtain tokens, `me`), `GET /.well-known/jwks.json`,
- * `GET /healthz`, and django-rest-framework-sso's `POST /session/` and `POST /authorize/`.
- * Everything it needs is passed in, so several can run in one process.
+ * `GET /healthz`, `GET /metrics` (Prometheus), and django-rest-framework-sso's `POST /session/` and
+ * `POST /authorize/`. Everything it needs is passed in, so several can run in one process. Each
+ * request gets an id and a logger carrying it (`startRequestLog`).
  */
 export class IdentityService {
   readonly server: Server;
-  private readonly context: (args: { req: IncomingMessage }) => Promise<IdentityContext>;
+  /** What `GET /metrics` serves; `null` when `settings.metrics` is false. */
+  readonly metrics: SsoMetrics | null;
+  private readonly context: (args: { req: IncomingMessage; logger: Logger }) => Promise<IdentityContext>;
   private readonly bodyLimit: number;
   /** django-rest-framework-sso's REST views, for its clients. */
-  private readonly obtainSessionToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  private readonly obtainAuthorizationToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  private readonly obtainSessionToken: RestHandler;
+  private readonly obtainAuthorizationToken: RestHandler;
 
   /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
   private sessionEvents: SessionEvents | null = null;
+  private stopObservingDatabase: (() => void) | null = null;
 
   private constructor(
     readonly services: IdentityServices,
@@ -60,9 +78,11 @@ export class IdentityService {
   ) {
     this.server = server;
     this.bodyLimit = bodyLimit;
-    const authenticate = createSsoContext<User>({ settings: services.settings, keys: services.keys, sessions: services.sessions, orm: services.orm, logger });
-    this.context = async (args) => ({ ...(await authenticate(args)), services });
-    const rest = { services, context: this.context, bodyLimit, logger };
+    this.metrics = services.metrics ?? null;
+    const { settings, keys, sessions, orm, metrics } = services;
+    const authenticate = createSsoContext<User>({ settings, keys, sessions, orm, logger, metrics });
+    this.context = async (args) => ({ ...(await authenticate(args)), services, logger: args.logger });
+    const rest = { services, context: this.context, bodyLimit };
     this.obtainSessionToken = obtainSessionTokenView(rest);
     this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
     server.on('request', (req, res) => this.handle(req, res));
@@ -77,7 +97,8 @@ export class IdentityService {
     if (!keys.hasSigningKey(settings.identity)) {
       throw new SettingsError(`privateKeys.${settings.identity}`, `no private key is configured for identity "${settings.identity}"`);
     }
-    const services = createIdentityServices(settings, keys, orm, options.sessions);
+    const metrics = settings.metrics ? (options.metrics ?? new SsoMetrics()) : undefined;
+    const services: IdentityServices = { ...createIdentityServices(settings, keys, orm, options.sessions), metrics };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const server = createServer();
     const apollo = new ApolloServer<IdentityContext>({
@@ -87,11 +108,12 @@ export class IdentityService {
       includeStacktraceInErrorResponses: false,
       // The process owner (the CLI) handles signals: it closes the database after Apollo.
       stopOnTerminationSignals: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), errorLogPlugin<IdentityContext>(logger)],
     });
     await apollo.start();
     const service = new IdentityService(services, schema, apollo, logger, server, options.bodyLimit ?? 1024 * 1024);
     service.sessionEvents = await listenForSessionChanges(services, logger);
+    if (metrics) service.stopObservingDatabase = observeDatabase(orm, metrics);
     return service;
   }
 
@@ -124,31 +146,35 @@ export class IdentityService {
 
   /** Stops accepting requests, lets in-flight ones finish, and stops Apollo. The database is the caller's. */
   async close(): Promise<void> {
+    this.stopObservingDatabase?.();
     await this.sessionEvents?.close();
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.route(req, res).catch((error: unknown) => {
-      this.logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+    const logger = startRequestLog(req, res, this.logger, { quietPaths: QUIET_PATHS });
+    this.route(req, res, logger).catch((error: unknown) => {
+      // The access line of the same requestId tells the method and path.
+      logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/graphql' || path === '/graphql/') {
-      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req }), { bodyLimit: this.bodyLimit });
+      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req, logger }), { bodyLimit: this.bodyLimit });
     }
     if (path === '/.well-known/jwks.json') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} not allowed.` }, { allow: 'GET, HEAD' });
       return sendJson(res, 200, this.services.keys.toJwks(), { 'cache-control': 'public, max-age=300' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/session/' || path === '/session') return this.obtainSessionToken(req, res);
-    if (path === '/authorize/' || path === '/authorize') return this.obtainAuthorizationToken(req, res);
+    if (path === '/metrics' && this.metrics) return serveMetrics(this.metrics, req, res);
+    if (path === '/session/' || path === '/session') return this.obtainSessionToken(req, res, logger);
+    if (path === '/authorize/' || path === '/authorize') return this.obtainAuthorizationToken(req, res, logger);
     sendJson(res, 404, { error: `Not found: ${req.method} ${path}. GraphQL is served at /graphql.` });
   }
 }

@@ -72,6 +72,7 @@ describe('resolveSettings: defaults', () => {
       sessionIdleTimeout: null,
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
+      metrics: true,
     });
   });
 
@@ -179,6 +180,11 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     for (const value of [-1, 1.5, '100', null, Number.POSITIVE_INFINITY]) invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 0 }).verifiedTokenCacheSize, 0);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 250_000 }).verifiedTokenCacheSize, 250_000);
+  });
+
+  it('metrics: true or false', () => {
+    for (const value of ['true', 1, null]) invalid({ metrics: value }, 'metrics', /must be true or false/);
+    assert.equal(resolveSettings({ metrics: false }).metrics, false);
   });
 
   it('names: identity and keyStoreRoot are non-empty strings', () => {

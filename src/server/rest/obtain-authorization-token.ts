@@ -18,8 +18,8 @@ export function obtainAuthorizationTokenView(options: RestViewOptions & { schema
   const { services, context, bodyLimit, schema } = options;
   const args = schema.getMutationType()?.getFields().obtainAuthorizationToken?.args ?? [];
   const info = { name: 'Obtain Authorization Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
-  return drfView(info, options, async (req) => {
-    const { auth, user, request } = await context({ req });
+  return drfView(info, options, async (req, logger) => {
+    const { auth, user, request } = await context({ req, logger });
     assertSessionToken(auth);
     const { values, errors } = argumentValues(await readFields(req, bodyLimit), args);
     if (Object.keys(errors).length > 0) throw new DrfResponse(400, errors);

@@ -18,8 +18,8 @@ import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
 export function obtainSessionTokenView(options: RestViewOptions): RestHandler {
   const { services, context, bodyLimit } = options;
   const info = { name: 'Obtain Session Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
-  return drfView(info, options, async (req) => {
-    const { request } = await context({ req });
+  return drfView(info, options, async (req, logger) => {
+    const { request } = await context({ req, logger });
     const fields = await readFields(req, bodyLimit);
     const errors: FieldErrors = {};
     const username = charField(fields, 'username', errors);

@@ -9,14 +9,13 @@ import { PARSED_MEDIA_TYPES } from './request.js';
 export interface RestViewOptions {
   services: IdentityServices;
   /** The identity service's context function: the `Authorization` header is verified as for GraphQL. */
-  context: (args: { req: IncomingMessage }) => Promise<IdentityContext>;
+  context: (args: { req: IncomingMessage; logger: Logger }) => Promise<IdentityContext>;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
-  /** Where server errors are logged: the error, method and path; never a body or a header. */
-  logger: Logger;
 }
 
-export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** Serves one request; `logger` is the request's (it carries its `requestId`). */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
 
 /** A DRF API view's name and docstring, which its OPTIONS answer shows. */
 export interface ViewInfo {
@@ -31,17 +30,22 @@ const ALLOW = 'POST, OPTIONS';
  * DRF's metadata (without the `actions` of its browsable API); another method 405
  * `{"detail": "Method \"GET\" not allowed."}`. Every answer carries `Allow`, as DRF's do.
  * Refusals are `DrfResponse`s or our errors (`toDrfResponse`); anything else is logged and
- * answered 500 `{"detail": "A server error occurred."}`, its message never shown.
+ * answered 500 `{"detail": "A server error occurred."}`, its message never shown; the log gets the
+ * error, method and path, never a body or a header.
  */
-export function drfView(info: ViewInfo, { services, logger }: Pick<RestViewOptions, 'services' | 'logger'>, post: (req: IncomingMessage) => Promise<Record<string, unknown>>): RestHandler {
-  return async (req, res) => {
+export function drfView(
+  info: ViewInfo,
+  { services }: Pick<RestViewOptions, 'services'>,
+  post: (req: IncomingMessage, logger: Logger) => Promise<Record<string, unknown>>,
+): RestHandler {
+  return async (req, res, logger) => {
     const allow = { allow: ALLOW };
     try {
       if (req.method === 'OPTIONS') {
         return sendJson(res, 200, { ...info, renders: ['application/json'], parses: PARSED_MEDIA_TYPES }, allow);
       }
       if (req.method !== 'POST') throw new DrfResponse(405, { detail: `Method "${req.method}" not allowed.` });
-      sendJson(res, 200, await post(req), allow);
+      sendJson(res, 200, await post(req, logger), allow);
     } catch (error) {
       const response = toDrfResponse(error, services.settings.authenticateHeader);
       if (response) return sendJson(res, response.status, response.body, { ...allow, ...response.headers });
