@@ -15,6 +15,7 @@ import { createIdentityServices, type IdentityContext, type IdentityServices } f
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
+import { requestLimits } from './limits/request-limits.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
 import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
 import { obtainSessionTokenView } from './rest/obtain-session-token.js';
@@ -29,8 +30,11 @@ export interface IdentityServiceOptions {
   keys?: KeyStore;
   /** More type-graphql resolvers served beside the identity service's own. */
   resolvers?: Function[];
-  /** Largest request body accepted, in bytes (default 1 MiB). */
-  bodyLimit?: number;
+  /**
+   * Decides `settings.introspection: null` and Apollo Server's other defaults: `production` turns
+   * introspection and the landing page off. Default: `process.env.NODE_ENV`.
+   */
+  nodeEnv?: string;
   sessions?: SessionServiceOptions;
 }
 
@@ -42,7 +46,6 @@ export interface IdentityServiceOptions {
 export class IdentityService {
   readonly server: Server;
   private readonly context: (args: { req: IncomingMessage }) => Promise<IdentityContext>;
-  private readonly bodyLimit: number;
   /** django-rest-framework-sso's REST views, for its clients. */
   private readonly obtainSessionToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   private readonly obtainAuthorizationToken: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -56,13 +59,11 @@ export class IdentityService {
     readonly apollo: ApolloServer<IdentityContext>,
     readonly logger: Logger,
     server: Server,
-    bodyLimit: number,
   ) {
     this.server = server;
-    this.bodyLimit = bodyLimit;
     const authenticate = createSsoContext<User>({ settings: services.settings, keys: services.keys, sessions: services.sessions, orm: services.orm, logger });
     this.context = async (args) => ({ ...(await authenticate(args)), services });
-    const rest = { services, context: this.context, bodyLimit, logger };
+    const rest = { services, context: this.context, bodyLimit: services.settings.limits.maxBodyBytes, logger };
     this.obtainSessionToken = obtainSessionTokenView(rest);
     this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
     server.on('request', (req, res) => this.handle(req, res));
@@ -80,6 +81,8 @@ export class IdentityService {
     const services = createIdentityServices(settings, keys, orm, options.sessions);
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const server = createServer();
+    const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
+    const limits = requestLimits<IdentityContext>(settings, { nodeEnv });
     const apollo = new ApolloServer<IdentityContext>({
       schema,
       logger,
@@ -87,10 +90,14 @@ export class IdentityService {
       includeStacktraceInErrorResponses: false,
       // The process owner (the CLI) handles signals: it closes the database after Apollo.
       stopOnTerminationSignals: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+      nodeEnv,
+      ...limits,
+      // Batches are capped (limits.maxBatchOperations) by handleGraphQLRequest, before any operation runs.
+      allowBatchedHttpRequests: true,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ...limits.plugins],
     });
     await apollo.start();
-    const service = new IdentityService(services, schema, apollo, logger, server, options.bodyLimit ?? 1024 * 1024);
+    const service = new IdentityService(services, schema, apollo, logger, server);
     service.sessionEvents = await listenForSessionChanges(services, logger);
     return service;
   }
@@ -140,7 +147,7 @@ export class IdentityService {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/graphql' || path === '/graphql/') {
-      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req }), { bodyLimit: this.bodyLimit });
+      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req }), { limits: this.services.settings.limits });
     }
     if (path === '/.well-known/jwks.json') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} not allowed.` }, { allow: 'GET, HEAD' });
