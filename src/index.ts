@@ -30,7 +30,7 @@ export type * from './config/settings.js';
 export { createSsoContext, type SsoContext, type SsoContextArgs, type SsoContextOptions } from './auth/context.js';
 export { ssoAuthChecker } from './auth/auth-checker.js';
 export { formatSsoError, toGraphQLError } from './auth/graphql-errors.js';
-export { parseAuthorizationHeader } from './auth/header.js';
+export { parseAuthorizationHeader, type ParseAuthorizationHeaderOptions } from './auth/header.js';
 
 export { User, SessionToken, identityEntities } from './identity/entities/index.js';
 export { identityMigrations } from './identity/migrations/index.js';
@@ -42,6 +42,8 @@ export { buildIdentitySchema, type IdentitySchemaOptions } from './identity/sche
 export { TokenResult, UserType } from './identity/graphql/types.js';
 
 export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
+export { requestLimits, type ApolloRequestLimits, type RequestLimitsOptions } from './server/limits/request-limits.js';
+export { operationLimitsRule, type OperationLimits } from './server/limits/operation-limits-rule.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
 export { hideQueriesInErrors } from './db/query-errors.js';
 

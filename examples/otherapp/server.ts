@@ -6,6 +6,7 @@ import {
   formatSsoError,
   migrate,
   openDatabase,
+  requestLimits,
   resolveSettings,
   type Database,
 } from '../../src/index.js';
@@ -40,7 +41,7 @@ export interface Otherapp {
  * A second subgraph: it never calls the identity service per request. It verifies authorization
  * tokens with the issuer's public keys (the original's "otherapp" settings, JWKS or PEM files),
  * keeps a local user per token subject, and enforces `@authenticated`, `@requiresScopes` and
- * `@policy` itself.
+ * `@policy` itself; `requestLimits` holds its requests to `settings.limits`.
  */
 export async function startOtherapp(options: OtherappOptions): Promise<Otherapp> {
   const settings = resolveSettings({
@@ -60,12 +61,14 @@ export async function startOtherapp(options: OtherappOptions): Promise<Otherapp>
   });
   try {
     await migrate(db);
+    const limits = requestLimits<OtherappContext>(settings);
     const apollo = new ApolloServer<OtherappContext>({
       schema: buildOtherappSchema(),
       logger: options.logger,
       formatError: formatSsoError,
       includeStacktraceInErrorResponses: false,
       stopOnTerminationSignals: false,
+      ...limits,
     });
     const authenticate = createSsoContext<LocalUser>({ settings, orm: db.orm, logger: options.logger });
     const { url } = await startStandaloneServer(apollo, {

@@ -75,7 +75,8 @@ function lazy<T>(run: () => Promise<T>): Promise<T> {
  * A context function for Apollo Server (`context: createSsoContext({...})`): reads the
  * `Authorization` header and verifies the token with `decodeJwtToken`, once per request; the
  * user comes from `authenticatePayload` when first awaited (`ctx.user`). No header: an anonymous context. A present but
- * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why.
+ * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why;
+ * so does a token longer than `limits.maxTokenLength`, before any decoding.
  */
 export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
   const { settings, sessions, orm, logger, metrics } = options;
@@ -89,7 +90,9 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
   return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
     const request = requestInfo(req, settings.trustProxy);
     try {
-      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader);
+      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
+        maxTokenLength: settings.limits.maxTokenLength,
+      });
       if (token === null) return { auth: null, user: Promise.resolve(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await settings.decodeJwtToken(token, { settings, keys, cache });

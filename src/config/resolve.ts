@@ -4,7 +4,7 @@ import { encodeJwtToken } from '../jwt/encode.js';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm } from '../jwt/lib/algorithms.js';
 import { createAuthorizationPayload, createSessionPayload } from '../jwt/payloads.js';
 import { authenticatePayload } from '../identity/authenticate-payload.js';
-import type { SsoConfig, SsoSettings } from './settings.js';
+import type { RequestLimits, SsoConfig, SsoSettings } from './settings.js';
 
 export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   createSessionPayload,
@@ -39,6 +39,15 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   sessionCacheTtl: 60,
   verifiedTokenCacheSize: 10_000,
   metrics: true,
+  limits: Object.freeze({
+    maxBodyBytes: 1024 * 1024,
+    maxTokenLength: 8192,
+    maxDepth: 15,
+    maxAliases: 30,
+    maxRootFields: 20,
+    maxBatchOperations: 10,
+  }),
+  introspection: null,
 });
 
 type Check = (value: unknown) => string | null;
@@ -67,6 +76,31 @@ const keyFiles: Check = (v) => {
   }
   return null;
 };
+
+const atLeastOne = (unit: string): Check => (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? null : `must be a whole number of ${unit} (1 or more)`);
+
+const LIMIT_CHECKS: Record<keyof RequestLimits, Check> = {
+  maxBodyBytes: atLeastOne('bytes'),
+  maxTokenLength: atLeastOne('characters'),
+  maxDepth: atLeastOne('levels'),
+  maxAliases: atLeastOne('aliases'),
+  maxRootFields: atLeastOne('fields'),
+  maxBatchOperations: atLeastOne('operations'),
+};
+
+/** `limits` given in part keep the other defaults; each limit is checked under its own name (`limits.maxDepth`). */
+function resolveLimits(given: Record<string, unknown>): RequestLimits {
+  for (const key of Object.keys(given)) {
+    if (!(key in LIMIT_CHECKS)) throw new SettingsError(`limits.${key}`, `unknown limit (the limits are ${Object.keys(LIMIT_CHECKS).join(', ')})`);
+  }
+  const limits: Record<string, unknown> = { ...DEFAULT_SETTINGS.limits };
+  for (const [key, value] of Object.entries(given)) if (value !== undefined) limits[key] = value;
+  for (const [key, check] of Object.entries(LIMIT_CHECKS)) {
+    const problem = check(limits[key]);
+    if (problem) throw new SettingsError(`limits.${key}`, problem);
+  }
+  return limits as unknown as RequestLimits;
+}
 
 const CHECKS: Record<keyof SsoSettings, Check> = {
   createSessionPayload: isFunction,
@@ -109,6 +143,8 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   sessionCacheTtl: nonNegativeSeconds,
   verifiedTokenCacheSize: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'must be a whole number of tokens (0 or more; 0 turns the cache off)'),
   metrics: isBoolean,
+  limits: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be an object of limits (${Object.keys(LIMIT_CHECKS).join(', ')})`),
+  introspection: nullable(isBoolean),
 };
 
 /** Audiences may be written as one string, as in the original's examples. */
@@ -136,6 +172,7 @@ export function resolveSettings(config: SsoConfig = {}): SsoSettings {
     const problem = check(settings[key]);
     if (problem) throw new SettingsError(key, problem);
   }
+  settings.limits = resolveLimits(settings.limits as unknown as Record<string, unknown>);
   if (settings.decodeAlgorithms === null) settings.decodeAlgorithms = [settings.encodeAlgorithm];
   if (settings.verifyAudience && settings.identity === null && Object.keys({ ...settings.publicKeys, ...settings.privateKeys, ...settings.jwksUrls }).length > 0) {
     throw new SettingsError('identity', 'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service');

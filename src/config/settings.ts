@@ -69,6 +69,25 @@ export type AuthenticatePayload<TUser = unknown> = (
   context: AuthenticateContext,
 ) => TUser | Promise<TUser>;
 
+/**
+ * What one HTTP request may ask of a service. Each refusal is a 4xx answer whose message names
+ * the limit (`limits.maxDepth`), never a 500.
+ */
+export interface RequestLimits {
+  /** Largest request body, in bytes: HTTP 413 beyond it (GraphQL and the REST endpoints). */
+  maxBodyBytes: number;
+  /** Longest token in the `Authorization` header, in characters: HTTP 401 beyond it, before any decoding. */
+  maxTokenLength: number;
+  /** Deepest nesting of fields in an operation, fragments followed; `ofType` inside introspection does not count. */
+  maxDepth: number;
+  /** Most aliases in an operation, counted as executed (a fragment spread twice counts its aliases twice). */
+  maxAliases: number;
+  /** Most root fields (distinct response names) in an operation. */
+  maxRootFields: number;
+  /** Most operations in one batched HTTP request (a JSON array of operations) to the identity service. */
+  maxBatchOperations: number;
+}
+
 /** Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own. */
 export interface SsoSettings {
   createSessionPayload: CreatePayload;
@@ -135,7 +154,14 @@ export interface SsoSettings {
    * the identity service (Prometheus text format). `false`: nothing is counted or served.
    */
   metrics: boolean;
+  /** Request limits; a config may give some of them, the others keep their defaults. */
+  limits: RequestLimits;
+  /**
+   * Introspection, and Apollo Server's landing page (Sandbox), which needs it. `null`: on, unless
+   * `NODE_ENV` is `production` where the service is created.
+   */
+  introspection: boolean | null;
 }
 
-/** What a config file or `defineConfig` takes: any subset of the settings. */
-export type SsoConfig = Partial<SsoSettings>;
+/** What a config file or `defineConfig` takes: any subset of the settings (and of `limits`). */
+export type SsoConfig = Partial<Omit<SsoSettings, 'limits'>> & { limits?: Partial<RequestLimits> };

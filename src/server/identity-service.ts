@@ -20,6 +20,7 @@ import { observeDatabase } from '../observability/observe-database.js';
 import { startRequestLog } from '../observability/request-log.js';
 import { serveMetrics } from '../observability/serve-metrics.js';
 import { errorLogPlugin } from './error-log-plugin.js';
+import { requestLimits } from './limits/request-limits.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
 import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
 import { obtainSessionTokenView } from './rest/obtain-session-token.js';
@@ -35,8 +36,11 @@ export interface IdentityServiceOptions {
   keys?: KeyStore;
   /** More type-graphql resolvers served beside the identity service's own. */
   resolvers?: Function[];
-  /** Largest request body accepted, in bytes (default 1 MiB). */
-  bodyLimit?: number;
+  /**
+   * Decides `settings.introspection: null` and Apollo Server's other defaults: `production` turns
+   * introspection and the landing page off. Default: `process.env.NODE_ENV`.
+   */
+  nodeEnv?: string;
   sessions?: SessionServiceOptions;
   /**
    * What the service counts on and `GET /metrics` serves (default: a new `SsoMetrics`), e.g. one
@@ -59,7 +63,6 @@ export class IdentityService {
   /** What `GET /metrics` serves; `null` when `settings.metrics` is false. */
   readonly metrics: SsoMetrics | null;
   private readonly context: (args: { req: IncomingMessage; logger: Logger }) => Promise<IdentityContext>;
-  private readonly bodyLimit: number;
   /** django-rest-framework-sso's REST views, for its clients. */
   private readonly obtainSessionToken: RestHandler;
   private readonly obtainAuthorizationToken: RestHandler;
@@ -74,15 +77,13 @@ export class IdentityService {
     readonly apollo: ApolloServer<IdentityContext>,
     readonly logger: Logger,
     server: Server,
-    bodyLimit: number,
   ) {
     this.server = server;
-    this.bodyLimit = bodyLimit;
     this.metrics = services.metrics ?? null;
     const { settings, keys, sessions, orm, metrics } = services;
     const authenticate = createSsoContext<User>({ settings, keys, sessions, orm, logger, metrics });
     this.context = async (args) => ({ ...(await authenticate(args)), services, logger: args.logger });
-    const rest = { services, context: this.context, bodyLimit };
+    const rest = { services, context: this.context, bodyLimit: settings.limits.maxBodyBytes };
     this.obtainSessionToken = obtainSessionTokenView(rest);
     this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
     server.on('request', (req, res) => this.handle(req, res));
@@ -101,6 +102,8 @@ export class IdentityService {
     const services: IdentityServices = { ...createIdentityServices(settings, keys, orm, options.sessions), metrics };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const server = createServer();
+    const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
+    const limits = requestLimits<IdentityContext>(settings, { nodeEnv });
     const apollo = new ApolloServer<IdentityContext>({
       schema,
       logger,
@@ -108,10 +111,14 @@ export class IdentityService {
       includeStacktraceInErrorResponses: false,
       // The process owner (the CLI) handles signals: it closes the database after Apollo.
       stopOnTerminationSignals: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), errorLogPlugin<IdentityContext>(logger)],
+      nodeEnv,
+      ...limits,
+      // Batches are capped (limits.maxBatchOperations) by handleGraphQLRequest, before any operation runs.
+      allowBatchedHttpRequests: true,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), errorLogPlugin<IdentityContext>(logger), ...limits.plugins],
     });
     await apollo.start();
-    const service = new IdentityService(services, schema, apollo, logger, server, options.bodyLimit ?? 1024 * 1024);
+    const service = new IdentityService(services, schema, apollo, logger, server);
     service.sessionEvents = await listenForSessionChanges(services, logger);
     if (metrics) service.stopObservingDatabase = observeDatabase(orm, metrics);
     return service;
@@ -165,7 +172,7 @@ export class IdentityService {
   private async route(req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/graphql' || path === '/graphql/') {
-      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req, logger }), { bodyLimit: this.bodyLimit });
+      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req, logger }), { limits: this.services.settings.limits });
     }
     if (path === '/.well-known/jwks.json') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} not allowed.` }, { allow: 'GET, HEAD' });

@@ -73,6 +73,8 @@ describe('resolveSettings: defaults', () => {
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
       metrics: true,
+      limits: { maxBodyBytes: 1_048_576, maxTokenLength: 8192, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxBatchOperations: 10 },
+      introspection: null,
     });
   });
 
@@ -174,6 +176,26 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     assert.equal(resolveSettings({ sessionCacheTtl: 0 }).sessionCacheTtl, 0);
     for (const value of ['', 3]) invalid({ adminScope: value }, 'adminScope', /must be a non-empty string/);
     assert.equal(resolveSettings({ adminScope: null }).adminScope, null);
+  });
+
+  it('limits: given in part, the others keep their defaults; each checked under its own name', () => {
+    const settings = resolveSettings({ limits: { maxDepth: 8, maxBodyBytes: 65_536 } });
+    assert.deepEqual(settings.limits, { ...DEFAULT_SETTINGS.limits, maxDepth: 8, maxBodyBytes: 65_536 });
+    assert.deepEqual(resolveSettings({ limits: {} }).limits, DEFAULT_SETTINGS.limits);
+    assert.equal(Object.isFrozen(DEFAULT_SETTINGS.limits), true);
+    for (const value of [null, 5, [15], 'maxDepth=15']) invalid({ limits: value }, 'limits', /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations\)/);
+    invalid({ limits: { maxDeph: 8 } }, 'limits.maxDeph', /unknown limit \(the limits are maxBodyBytes, /);
+    const units = { maxBodyBytes: 'bytes', maxTokenLength: 'characters', maxDepth: 'levels', maxAliases: 'aliases', maxRootFields: 'fields', maxBatchOperations: 'operations' };
+    for (const [limit, unit] of Object.entries(units)) {
+      for (const value of [0, -1, 1.5, '10', null, Number.POSITIVE_INFINITY]) {
+        invalid({ limits: { [limit]: value } }, `limits.${limit}`, new RegExp(`must be a whole number of ${unit} \\(1 or more\\)$`));
+      }
+    }
+  });
+
+  it('introspection: true, false or null (NODE_ENV decides)', () => {
+    for (const value of [true, false, null]) assert.equal(resolveSettings({ introspection: value }).introspection, value);
+    for (const value of ['false', 0]) invalid({ introspection: value }, 'introspection', /must be true or false/);
   });
 
   it('verifiedTokenCacheSize: a whole number of tokens, 0 turning the cache off', () => {

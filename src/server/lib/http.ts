@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { RequestLimits } from '../../config/settings.js';
 
 export class BodyTooLargeError extends Error {}
 
@@ -22,28 +23,34 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-function graphQLError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+/** Said by every endpoint that refuses a body, GraphQL and REST alike. */
+export function bodyTooLargeMessage(maxBodyBytes: number): string {
+  return `Request body is larger than ${maxBodyBytes} bytes (setting limits.maxBodyBytes).`;
+}
+
+function graphQLError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, headers);
 }
 
 /**
  * Serves one GraphQL request with Apollo Server on a plain `node:http` server: Apollo's own
- * request pipeline (CSRF prevention, batching, error statuses), without a web framework.
+ * request pipeline (CSRF prevention, batching, error statuses), without a web framework. A body
+ * over `limits.maxBodyBytes` is refused 413 unread, a batch over `limits.maxBatchOperations` 400.
  */
 export async function handleGraphQLRequest<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
   context: () => Promise<TContext>,
-  { bodyLimit }: { bodyLimit: number },
+  { limits }: { limits: Pick<RequestLimits, 'maxBodyBytes' | 'maxBatchOperations'> },
 ): Promise<void> {
   let body: unknown;
   if (req.method === 'POST') {
     let text: string;
     try {
-      text = await readBody(req, bodyLimit);
+      text = await readBody(req, limits.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return graphQLError(res, 413, `Request body is larger than ${bodyLimit} bytes.`);
+      if (error instanceof BodyTooLargeError) return graphQLError(res, 413, bodyTooLargeMessage(limits.maxBodyBytes), { connection: 'close' });
       throw error;
     }
     const type = req.headers['content-type'] ?? '';
@@ -55,6 +62,14 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       }
     } else {
       body = text;
+    }
+    // Apollo Server runs a batch's operations at once: refuse an oversized one before any starts.
+    if (Array.isArray(body) && body.length > limits.maxBatchOperations) {
+      return graphQLError(
+        res,
+        400,
+        `A batch of ${body.length} operations exceeds the limit of ${limits.maxBatchOperations} (setting limits.maxBatchOperations).`,
+      );
     }
   }
   const headers = new HeaderMap();

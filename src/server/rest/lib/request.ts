@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, readBody } from '../../lib/http.js';
+import { BodyTooLargeError, bodyTooLargeMessage, readBody } from '../../lib/http.js';
 import { DrfResponse } from './errors.js';
 
 /** The media types DRF's default parsers (`JSONParser`, `FormParser`, `MultiPartParser`) accept. */
@@ -33,7 +33,7 @@ export async function readFields(req: IncomingMessage, bodyLimit: number): Promi
   try {
     text = await readBody(req, bodyLimit);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new DrfResponse(413, { detail: `Request body is larger than ${bodyLimit} bytes.` }, { connection: 'close' });
+    if (error instanceof BodyTooLargeError) throw new DrfResponse(413, { detail: bodyTooLargeMessage(bodyLimit) }, { connection: 'close' });
     throw error;
   }
   const type = mediaType(req);
