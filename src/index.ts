@@ -43,6 +43,8 @@ export { TokenResult, UserType } from './identity/graphql/types.js';
 
 export { IdentityService, type IdentityServiceOptions } from './server/identity-service.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/index.js';
+export { databaseUnavailableError, isDatabaseUnavailable } from './db/unavailable.js';
+export { serviceUnavailableStatusPlugin } from './server/plugins/service-unavailable-status.js';
 
 export * from './auth/directives/index.js';
 export * from './server/gateway/index.js';

@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
+import { databaseUnavailableError } from '../db/unavailable.js';
 import { SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
@@ -91,9 +92,9 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       }
       return { auth, user: lazy(authenticate), token, request };
     } catch (error) {
-      if (error instanceof SsoError || error instanceof GraphQLError) {
-        throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
-      }
+      // A session check while the database is unreachable refuses the request with 503.
+      const known = error instanceof SsoError || error instanceof GraphQLError ? error : databaseUnavailableError(error);
+      if (known) throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
       logger?.error({ err: error }, 'authentication failed unexpectedly');
       throw new GraphQLError('The request could not be authenticated because of a server error.', {
         extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },

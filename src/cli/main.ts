@@ -105,7 +105,7 @@ async function serveProcess(options: ServeOptions, logger: Logger): Promise<void
   const worker = isClusterWorker();
   if (worker) leaveSigintToPrimary();
   const settings = await serveSettings(await readConfig(options.config), logger);
-  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker });
+  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker, settings });
   try {
     // A worker's primary has migrated already.
     if (options.migrate && !worker) await applyMigrations(db, logger);

@@ -38,6 +38,8 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   sessionIdleTimeout: null,
   sessionCacheTtl: 60,
   verifiedTokenCacheSize: 10_000,
+  databaseTimeout: 5,
+  shutdownDelay: 0,
 });
 
 type Check = (value: unknown) => string | null;
@@ -107,6 +109,8 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
     typeof v === 'number' && Number.isFinite(v) && v >= 60 ? null : 'must be a number of seconds of at least 60 (last use is recorded once a minute)'),
   sessionCacheTtl: nonNegativeSeconds,
   verifiedTokenCacheSize: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'must be a whole number of tokens (0 or more; 0 turns the cache off)'),
+  databaseTimeout: positiveSeconds,
+  shutdownDelay: nonNegativeSeconds,
 };
 
 /** Audiences may be written as one string, as in the original's examples. */

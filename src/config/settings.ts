@@ -130,6 +130,18 @@ export interface SsoSettings {
    * tokens), so the default 10,000 take about 6 MiB. `0`: verify every token every time.
    */
   verifiedTokenCacheSize: number;
+  /**
+   * Seconds the identity service waits on PostgreSQL at each step of a request: connecting, a
+   * free pooled connection, one statement (`statement_timeout`; migrations are exempt). Past it,
+   * the request is answered HTTP 503 `SERVICE_UNAVAILABLE`: never a hang.
+   */
+  databaseTimeout: number;
+  /**
+   * Seconds the identity service keeps serving once asked to stop (SIGTERM, `close()`) while
+   * `/readyz` answers 503, so that load balancers stop sending before it stops accepting; then
+   * in-flight requests get up to 10 s to finish. `0`: stop accepting at once.
+   */
+  shutdownDelay: number;
 }
 
 /** What a config file or `defineConfig` takes: any subset of the settings. */

@@ -72,6 +72,8 @@ describe('resolveSettings: defaults', () => {
       sessionIdleTimeout: null,
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
+      databaseTimeout: 5,
+      shutdownDelay: 0,
     });
   });
 
@@ -179,6 +181,16 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     for (const value of [-1, 1.5, '100', null, Number.POSITIVE_INFINITY]) invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 0 }).verifiedTokenCacheSize, 0);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 250_000 }).verifiedTokenCacheSize, 250_000);
+  });
+
+  it('databaseTimeout: a number of seconds greater than 0', () => {
+    for (const value of [0, -1, '5', null, Number.POSITIVE_INFINITY]) invalid({ databaseTimeout: value }, 'databaseTimeout', /must be a number of seconds greater than 0/);
+    assert.equal(resolveSettings({ databaseTimeout: 0.5 }).databaseTimeout, 0.5);
+  });
+
+  it('shutdownDelay: a number of seconds, 0 or more', () => {
+    for (const value of [-1, '5', null, Number.NaN]) invalid({ shutdownDelay: value }, 'shutdownDelay', /must be a number of seconds \(0 or more\)/);
+    assert.equal(resolveSettings({ shutdownDelay: 5 }).shutdownDelay, 5);
   });
 
   it('names: identity and keyStoreRoot are non-empty strings', () => {
