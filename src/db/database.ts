@@ -111,13 +111,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 /**
  * Applies pending migrations, all in one transaction; returns the names applied (none: already up
- * to date). They may take longer than a request's `statement_timeout`, so it is lifted for them.
+ * to date). On a PostgreSQL server they may take longer than a request's `statement_timeout`, so
+ * it is lifted for their transaction (the embedded database has none, and one connection only).
  */
 export async function migrate(db: Database): Promise<string[]> {
+  const migrator = db.orm.getMigrator();
   const connection = db.orm.em.getConnection();
-  const applied = await connection.transactional(async (transaction) => {
-    await connection.execute('set local statement_timeout = 0', [], 'run', transaction);
-    return db.orm.getMigrator().up({ transaction });
-  });
+  const applied =
+    db.kind === 'postgresql'
+      ? await connection.transactional(async (transaction) => {
+          await connection.execute('set local statement_timeout = 0', [], 'run', transaction);
+          return migrator.up({ transaction });
+        })
+      : await migrator.up();
   return applied.map((migration) => migration.name);
 }

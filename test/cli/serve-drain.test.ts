@@ -135,20 +135,3 @@ describe('graphql-sso serve on SIGTERM', () => {
     assert.equal(await exited(server), 0, server.output());
   });
 });
-
-describe('graphql-sso serve with the embedded database', () => {
-  let dir: string;
-  let server: ServeProcess | undefined;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sso-ready-'));
-  });
-  after(async () => {
-    if (server) await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('reports it in /readyz', async () => {
-    server = await startServe({ SSO_DATA_DIR: dir });
-    assert.deepEqual(await getJson(new URL('/readyz', server.url)), { status: 200, body: { status: 'ready', database: 'up' } });
-  });
-});

@@ -1,13 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { toGraphQLError } from '../../src/auth/graphql-errors.js';
 import { databaseUnavailableError, isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/unavailable.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
-import { createTestDatabase } from '../support/database.js';
+import { migrate, openDatabase } from '../../src/db/index.js';
+import { identityEntities } from '../../src/identity/entities/index.js';
+import { identityMigrations } from '../../src/identity/migrations/index.js';
+import { createTestDatabase, createTestLogger } from '../support/database.js';
 
 /** A loopback port that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -54,6 +58,20 @@ describe('databaseUnavailableError: the one classification of database errors', 
       await victim.end().catch(() => undefined);
       await admin.end();
       await db.close();
+    }
+  });
+
+  it('bounds a statement by the timeout of openDatabase: cancelled by the server, it is classified too', { skip: !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL)' }, async () => {
+    const testDb = await createTestDatabase();
+    const db = await openDatabase({ url: testDb.url, dataDir: tmpdir(), entities: identityEntities, migrations: identityMigrations, logger: createTestLogger(), timeout: 300 });
+    try {
+      assert.ok((await migrate(db)).length > 0, 'migrations are not bound by it');
+      const slow = await db.orm.em.getConnection().execute('select pg_sleep(3)').then(() => null, (error: unknown) => error);
+      assert.equal((slow as { code?: string }).code, '57014');
+      assert.equal(databaseUnavailableError(slow)?.code, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await db.close();
+      await testDb.close();
     }
   });
 
