@@ -61,6 +61,13 @@ async function initOrm(url: string, options: DatabaseOptions, poolMax: number, s
     // is dropped from the pool and the next acquire connects afresh, so it recovers by itself.
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: timeout },
     driverOptions: {
+      // Knex's own warnings (e.g. a pooled connection found dead) go to our log, not the console.
+      log: {
+        warn: (message: unknown) => options.logger.warn({ knex: true }, String(message)),
+        error: (message: unknown) => options.logger.error({ knex: true }, String(message)),
+        deprecate: (message: unknown) => options.logger.debug({ knex: true }, String(message)),
+        debug: (message: unknown) => options.logger.debug({ knex: true }, String(message)),
+      },
       connection: {
         connectionTimeoutMillis: timeout,
         keepAlive: true,

@@ -25,6 +25,10 @@ const DRIVER_MESSAGES = [
   /^Knex: Timeout acquiring a connection/, // knex: the pool's acquire timeout
   /^Unable to acquire a connection/, // knex: the pool is being destroyed
   /^timeout exceeded when trying to connect/, // pg-pool
+  // knex: the connection of a transaction broke at its COMMIT; the rollback MikroORM then tries
+  // fails with this, hiding the connection error. (A COMMIT fails otherwise only on deferred
+  // constraints or serializable isolation, which the identity service does not use.)
+  /^Transaction query already complete/,
 ];
 
 function matches(error: object): boolean {
