@@ -74,7 +74,7 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fails fast with 503, keeps token-only requests working, recovers by itself and keeps every session', async () => {
+  it('fails fast with 503, keeps token-only requests working, recovers by itself and keeps every session', async (t) => {
     const server = serve!;
     const origin = new URL(server.url).origin;
     let phase: Phase = 'up';
@@ -142,7 +142,9 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
       await sleep(1500);
 
       await postgres!.start();
+      const restarted = Date.now();
       assert.ok(await until(async () => (await readyz()) === 200, 20_000), 'the service sees the database back by itself');
+      t.diagnostic(`ready ${Date.now() - restarted} ms after PostgreSQL accepted connections again`);
       assert.equal(server.child.exitCode, null, 'without a restart');
       phase = 'back';
       await sleep(1500);
@@ -152,6 +154,11 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
     }
 
     const during = (sent: Phase, answered: Phase = sent) => outcomes.filter((o) => o.sent === sent && o.answered === answered);
+    for (const sent of ['up', 'down', 'back'] as const) {
+      const counts = new Map<string, number>();
+      for (const o of outcomes.filter((o) => o.sent === sent)) counts.set(`${o.kind} ${o.status}`, (counts.get(`${o.kind} ${o.status}`) ?? 0) + 1);
+      t.diagnostic(`${sent}: ${[...counts].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+    }
     assert.equal(outcomes.filter((o) => o.status === 'hang' || o.status === 'network error').length, 0, 'every request is answered');
     assert.ok(during('up').length > 0 && during('up').every((o) => o.status === 200), 'all served before the crash');
     const down = during('down');
