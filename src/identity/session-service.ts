@@ -189,10 +189,15 @@ export class SessionService implements SessionAuthenticator {
     if (request?.ip) changes.ipAddress = request.ip;
     // The cached copy too, so that this process does not try again within the interval.
     session.lastUsedAt = changes.lastUsedAt!;
-    await this.orm.em.fork().nativeUpdate(
-      SessionToken,
-      { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },
-      changes,
-    );
+    try {
+      await this.orm.em.fork().nativeUpdate(
+        SessionToken,
+        { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },
+        changes,
+      );
+    } catch (error) {
+      // Bookkeeping: a session already checked is not refused because the database just went away.
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
   }
 }
