@@ -62,6 +62,8 @@ export { serveMetrics } from './observability/serve-metrics.js';
 export { startRequestLog, requestIdOf, REQUEST_ID_HEADER, type RequestLogOptions } from './observability/request-log.js';
 export { createSsoLogger, LOG_REDACT_PATHS, REDACTED } from './observability/logger.js';
 export { errorLogPlugin } from './server/error-log-plugin.js';
+export { databaseUnavailableError, isDatabaseUnavailable } from './db/unavailable.js';
+export { serviceUnavailableStatusPlugin } from './server/plugins/service-unavailable-status.js';
 
 export * from './auth/directives/index.js';
 export * from './server/gateway/index.js';

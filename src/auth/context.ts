@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
+import { databaseUnavailableError } from '../db/unavailable.js';
 import { ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
@@ -106,11 +107,11 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       metrics?.tokenVerified('valid', '');
       return { auth, user: lazy(authenticate), token, request };
     } catch (error) {
-      const refused = (error instanceof SsoError || error instanceof GraphQLError) && !(error instanceof ServiceUnavailableError);
-      metrics?.tokenVerified(refused ? 'invalid' : 'error', error instanceof SsoError ? error.code : '');
-      if (error instanceof SsoError || error instanceof GraphQLError) {
-        throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
-      }
+      // A session check while the database is unreachable refuses the request with 503.
+      const known = error instanceof SsoError || error instanceof GraphQLError ? error : databaseUnavailableError(error);
+      const refused = known !== null && !(known instanceof ServiceUnavailableError);
+      metrics?.tokenVerified(refused ? 'invalid' : 'error', known instanceof SsoError ? known.code : '');
+      if (known) throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
       (requestLogger ?? logger)?.error({ err: error }, 'authentication failed unexpectedly');
       throw new GraphQLError('The request could not be authenticated because of a server error.', {
         extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { databaseUnavailableError } from '../db/unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError } from '../errors.js';
 
 export interface ToGraphQLErrorOptions {
@@ -11,11 +12,13 @@ export interface ToGraphQLErrorOptions {
 
 /**
  * The one boundary between our errors and GraphQL: authentication failures become
- * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`; the stable
- * `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
+ * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`, an unreachable
+ * database (a driver error, classified by `databaseUnavailableError`) `SERVICE_UNAVAILABLE`; the
+ * stable `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
  */
-export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
-  if (error instanceof GraphQLError) return error;
+export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
+  if (raw instanceof GraphQLError) return raw;
+  const error = raw instanceof SsoError ? raw : (databaseUnavailableError(raw) ?? raw);
   if (!(error instanceof SsoError)) {
     return new GraphQLError(error instanceof Error ? error.message : String(error), {
       originalError: error instanceof Error ? error : undefined,
@@ -53,7 +56,8 @@ export function toGraphQLError(error: unknown, options: ToGraphQLErrorOptions = 
  */
 export function formatSsoError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
-  const ssoError = original instanceof SsoError ? original : original instanceof GraphQLError ? original.originalError : undefined;
+  const cause = original instanceof GraphQLError ? original.originalError : original;
+  const ssoError = cause instanceof SsoError ? cause : (databaseUnavailableError(cause) ?? undefined);
   if (!(ssoError instanceof SsoError)) return formatted;
   const { extensions } = toGraphQLError(ssoError);
   if (extensions.code === undefined) return formatted;

@@ -39,7 +39,7 @@ const program = new Command('graphql-sso')
 
 program
   .command('serve')
-  .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz); SIGHUP reloads its key files')
+  .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz, GET /readyz); SIGHUP reloads its key files, SIGTERM drains')
   .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default(4000).argParser(port))
   .option('--host <host>', 'interface to listen on (default: all)')
   .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
@@ -105,7 +105,7 @@ async function serveProcess(options: ServeOptions, logger: Logger): Promise<void
   const worker = isClusterWorker();
   if (worker) leaveSigintToPrimary();
   const settings = await serveSettings(await readConfig(options.config), logger);
-  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker });
+  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker, settings });
   try {
     // A worker's primary has migrated already.
     if (options.migrate && !worker) await applyMigrations(db, logger);

@@ -81,7 +81,7 @@ export async function serveSettings(config: SsoConfig, logger: Logger): Promise<
   return resolveSettings({ ...config, identity, keyStoreRoot: keyDir, privateKeys: { [identity]: [file] } });
 }
 
-export function openIdentityDatabase(logger: Logger, options: { serveEmbedded?: boolean } = {}): Promise<Database> {
+export function openIdentityDatabase(logger: Logger, options: { serveEmbedded?: boolean; settings?: Pick<SsoSettings, 'databaseTimeout'> } = {}): Promise<Database> {
   return openDatabase({
     url: process.env.DATABASE_URL || null,
     dataDir: dataDir(),
@@ -89,5 +89,6 @@ export function openIdentityDatabase(logger: Logger, options: { serveEmbedded?: 
     migrations: identityMigrations,
     logger,
     serveEmbedded: options.serveEmbedded,
+    timeout: options.settings && options.settings.databaseTimeout * 1000,
   });
 }

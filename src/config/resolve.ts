@@ -48,6 +48,8 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
     maxBatchOperations: 10,
   }),
   introspection: null,
+  databaseTimeout: 5,
+  shutdownDelay: 0,
 });
 
 type Check = (value: unknown) => string | null;
@@ -145,6 +147,8 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   metrics: isBoolean,
   limits: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be an object of limits (${Object.keys(LIMIT_CHECKS).join(', ')})`),
   introspection: nullable(isBoolean),
+  databaseTimeout: positiveSeconds,
+  shutdownDelay: nonNegativeSeconds,
 };
 
 /** Audiences may be written as one string, as in the original's examples. */

@@ -161,6 +161,18 @@ export interface SsoSettings {
    * `NODE_ENV` is `production` where the service is created.
    */
   introspection: boolean | null;
+  /**
+   * Seconds the identity service waits on PostgreSQL at each step of a request: connecting, a
+   * free pooled connection, one statement (`statement_timeout`; migrations are exempt). Past it,
+   * the request is answered HTTP 503 `SERVICE_UNAVAILABLE`: never a hang.
+   */
+  databaseTimeout: number;
+  /**
+   * Seconds the identity service keeps serving once asked to stop (SIGTERM, `close()`) while
+   * `/readyz` answers 503, so that load balancers stop sending before it stops accepting; then
+   * in-flight requests get up to 10 s to finish. `0`: stop accepting at once.
+   */
+  shutdownDelay: number;
 }
 
 /** What a config file or `defineConfig` takes: any subset of the settings (and of `limits`). */

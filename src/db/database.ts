@@ -16,6 +16,11 @@ export interface DatabaseOptions {
   logger: Logger;
   /** Share the embedded database with other processes (what `serve` does). */
   serveEmbedded?: boolean;
+  /**
+   * Milliseconds to wait for a connection, for a free pooled connection, and (on a PostgreSQL
+   * server) for one statement, before the query fails (default 5000: `databaseTimeout`).
+   */
+  timeout?: number;
 }
 
 export interface Database {
@@ -36,7 +41,10 @@ function withoutPassword(url: string): string {
   }
 }
 
-async function initOrm(url: string, options: DatabaseOptions, poolMax: number): Promise<MikroORM> {
+const DEFAULT_TIMEOUT_MS = 5000;
+
+async function initOrm(url: string, options: DatabaseOptions, poolMax: number, server: boolean): Promise<MikroORM> {
+  const timeout = Math.ceil(options.timeout ?? DEFAULT_TIMEOUT_MS);
   const config: Options = {
     clientUrl: url,
     entities: options.entities,
@@ -50,9 +58,26 @@ async function initOrm(url: string, options: DatabaseOptions, poolMax: number): 
       allOrNothing: true,
       snapshot: false,
     },
-    pool: { min: 0, max: poolMax },
-    // A failed query's message starts with the statement as sent: `hideQueriesInErrors` cuts it off.
-    driverOptions: { compileSqlOnError: false },
+    // Bounded waits, so that a request fails fast while PostgreSQL is down; a broken connection
+    // is dropped from the pool and the next acquire connects afresh, so it recovers by itself.
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: timeout },
+    driverOptions: {
+      // A failed query's message starts with the statement as sent: `hideQueriesInErrors` cuts it off.
+      compileSqlOnError: false,
+      // Knex's own warnings (e.g. a pooled connection found dead) go to our log, not the console.
+      log: {
+        warn: (message: unknown) => options.logger.warn({ knex: true }, String(message)),
+        error: (message: unknown) => options.logger.error({ knex: true }, String(message)),
+        deprecate: (message: unknown) => options.logger.debug({ knex: true }, String(message)),
+        debug: (message: unknown) => options.logger.debug({ knex: true }, String(message)),
+      },
+      connection: {
+        connectionTimeoutMillis: timeout,
+        keepAlive: true,
+        // PGlite runs one statement at a time and has no timer to cancel one.
+        ...(server ? { statement_timeout: timeout } : {}),
+      },
+    },
     debug: false,
     logger: (message) => options.logger.debug({ orm: true }, message),
   };
@@ -67,20 +92,20 @@ async function initOrm(url: string, options: DatabaseOptions, poolMax: number): 
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const orm = await initOrm(options.url, options, 10);
+    const orm = await initOrm(options.url, options, 10, true);
     return { orm, kind: 'postgresql', describe: () => withoutPassword(options.url!), close: () => orm.close() };
   }
   const dir = embeddedDir(options.dataDir);
   // PGlite is one connection: its socket multiplexes clients, each of which keeps one.
   const remote = options.serveEmbedded ? null : await findRunningEmbedded(dir);
   if (remote) {
-    const orm = await initOrm(remote, options, 1);
+    const orm = await initOrm(remote, options, 1, false);
     return { orm, kind: 'embedded-remote', describe: () => `embedded PGlite at ${dir} (through the running server)`, close: () => orm.close() };
   }
   const embedded: EmbeddedServer = await startEmbedded(dir, { share: options.serveEmbedded ?? false });
   let orm: MikroORM;
   try {
-    orm = await initOrm(embedded.url, options, 1);
+    orm = await initOrm(embedded.url, options, 1, false);
   } catch (error) {
     await embedded.close();
     throw error;
@@ -96,8 +121,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** Applies pending migrations; returns the names applied (none: already up to date). */
+/**
+ * Applies pending migrations, all in one transaction; returns the names applied (none: already up
+ * to date). On a PostgreSQL server they may take longer than a request's `statement_timeout`, so
+ * it is lifted for their transaction (the embedded database has none, and one connection only).
+ */
 export async function migrate(db: Database): Promise<string[]> {
-  const applied = await db.orm.getMigrator().up();
+  const migrator = db.orm.getMigrator();
+  const connection = db.orm.em.getConnection();
+  const applied =
+    db.kind === 'postgresql'
+      ? await connection.transactional(async (transaction) => {
+          await connection.execute('set local statement_timeout = 0', [], 'run', transaction);
+          return migrator.up({ transaction });
+        })
+      : await migrator.up();
   return applied.map((migration) => migration.name);
 }

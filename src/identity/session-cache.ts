@@ -15,9 +15,11 @@ interface Entry {
 
 /**
  * Checked sessions (with their users) a process remembers, so that authenticated requests need
- * no database read. It only holds anything while `live`: while something guarantees that every
- * change ending a session evicts it here (the `sso_session` notifications). A load that raced
- * with an eviction is not stored (the generation moved on), so a revocation is never hidden.
+ * no database read. It only answers and stores while `live`: while something guarantees that
+ * every change ending a session evicts it here (the `sso_session` notifications). A load that
+ * raced with an eviction is not stored (the generation moved on), so a revocation is never hidden.
+ * What it held when it stopped being live is kept, unanswered, until its TTL is up: the fallback
+ * for while the database cannot be read (`getFallback`). Going live again starts afresh.
  */
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
@@ -38,10 +40,14 @@ export class SessionCache {
     return this.isLive;
   }
 
-  /** Turns caching on (evictions are guaranteed to arrive) or off (they may not: forget all). */
+  /**
+   * Turns caching on (evictions are guaranteed to arrive: forget all, since some may have been
+   * missed) or off (they may not: stop answering, keep the entries only as a fallback).
+   */
   setLive(live: boolean): void {
     this.isLive = live && this.ttl > 0;
-    this.clear();
+    if (this.isLive) this.clear();
+    else this.generationCount += 1;
   }
 
   /** Taken before a database read; `set` stores its result only if nothing was evicted since. */
@@ -50,6 +56,14 @@ export class SessionCache {
   }
 
   get(id: string): SessionToken | undefined {
+    return this.isLive ? this.getFallback(id) : undefined;
+  }
+
+  /**
+   * An entry within its TTL, live or not: what to go by when the database cannot be read, since a
+   * revocation there cannot be read either.
+   */
+  getFallback(id: string): SessionToken | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {

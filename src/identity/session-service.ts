@@ -1,5 +1,6 @@
 import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError } from '../errors.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { SessionToken } from './entities/session-token.js';
@@ -62,7 +63,7 @@ export class SessionService implements SessionAuthenticator {
 
   /** An unrevoked, unexpired session of this user, for minting authorization tokens from it. */
   async getActive(id: string, userId: string): Promise<SessionToken> {
-    const found = await this.load(id);
+    const { session: found } = await this.load(id);
     const session = found && found.user.id === userId ? found : null;
     if (!session) throw new AuthenticationError('SESSION_NOT_FOUND', 'Invalid token: its session does not exist.');
     this.assertActive(session);
@@ -81,13 +82,13 @@ export class SessionService implements SessionAuthenticator {
       if (!user.isActive) throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
       return user;
     }
-    const session = await this.load(payload.sid);
+    const { session, remembered } = await this.load(payload.sid);
     if (!session || session.user.id !== String(payload.uid)) {
       throw new AuthenticationError('SESSION_NOT_FOUND', 'Invalid token: its session does not exist.');
     }
     this.assertActive(session);
     if (!session.user.isActive) throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
-    await this.recordUse(session, request);
+    if (!remembered) await this.recordUse(session, request);
     return session.user;
   }
 
@@ -135,14 +136,27 @@ export class SessionService implements SessionAuthenticator {
     }
   }
 
-  private async load(id: string): Promise<SessionToken | null> {
-    if (!UUID.test(id)) return null;
+  /**
+   * The session, from the live cache or the database. While the database cannot be read, a
+   * session this process checked within `sessionCacheTtl` is `remembered`: a revocation made
+   * meanwhile could not be read either, and the cache would have answered the same had it stayed
+   * live. Others fail with the database error (HTTP 503).
+   */
+  private async load(id: string): Promise<{ session: SessionToken | null; remembered?: boolean }> {
+    if (!UUID.test(id)) return { session: null };
     const cached = this.cache.get(id);
-    if (cached) return cached;
+    if (cached) return { session: cached };
     const generation = this.cache.generation();
-    const session = await this.orm.em.fork().findOne(SessionToken, { id }, { populate: ['user'] });
+    let session: SessionToken | null;
+    try {
+      session = await this.orm.em.fork().findOne(SessionToken, { id }, { populate: ['user'] });
+    } catch (error) {
+      const remembered = isDatabaseUnavailable(error) ? this.cache.getFallback(id) : undefined;
+      if (remembered) return { session: remembered, remembered: true };
+      throw error;
+    }
     if (session) this.cache.set(session, generation);
-    return session;
+    return { session };
   }
 
   /** What "active" means in queries: unrevoked, within `sessionExpiration` and `sessionIdleTimeout`. */
@@ -175,10 +189,15 @@ export class SessionService implements SessionAuthenticator {
     if (request?.ip) changes.ipAddress = request.ip;
     // The cached copy too, so that this process does not try again within the interval.
     session.lastUsedAt = changes.lastUsedAt!;
-    await this.orm.em.fork().nativeUpdate(
-      SessionToken,
-      { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },
-      changes,
-    );
+    try {
+      await this.orm.em.fork().nativeUpdate(
+        SessionToken,
+        { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },
+        changes,
+      );
+    } catch (error) {
+      // Bookkeeping: a session already checked is not refused because the database just went away.
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
   }
 }

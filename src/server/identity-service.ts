@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createSsoContext } from '../auth/context.js';
 import { formatSsoError } from '../auth/graphql-errors.js';
 import type { SsoSettings } from '../config/settings.js';
+import { databaseUnavailableError } from '../db/unavailable.js';
 import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
@@ -21,7 +22,9 @@ import { startRequestLog } from '../observability/request-log.js';
 import { serveMetrics } from '../observability/serve-metrics.js';
 import { errorLogPlugin } from './error-log-plugin.js';
 import { requestLimits } from './limits/request-limits.js';
+import { DatabaseReadiness } from './lib/database-readiness.js';
 import { handleGraphQLRequest, sendJson } from './lib/http.js';
+import { serviceUnavailableStatusPlugin } from './plugins/service-unavailable-status.js';
 import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
 import { obtainSessionTokenView } from './rest/obtain-session-token.js';
 import type { RestHandler } from './rest/lib/view.js';
@@ -54,9 +57,10 @@ const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/metrics']);
 
 /**
  * The identity service: `POST /graphql` (log in, obtain tokens, `me`), `GET /.well-known/jwks.json`,
- * `GET /healthz`, `GET /metrics` (Prometheus), and django-rest-framework-sso's `POST /session/` and
- * `POST /authorize/`. Everything it needs is passed in, so several can run in one process. Each
- * request gets an id and a logger carrying it (`startRequestLog`).
+ * `GET /healthz` (liveness), `GET /readyz` (the database answers, not shutting down), `GET /metrics`
+ * (Prometheus), and django-rest-framework-sso's `POST /session/` and `POST /authorize/`. Everything
+ * it needs is passed in, so several can run in one process. Each request gets an id and a logger
+ * carrying it (`startRequestLog`).
  */
 export class IdentityService {
   readonly server: Server;
@@ -70,6 +74,10 @@ export class IdentityService {
   /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
   private sessionEvents: SessionEvents | null = null;
   private stopObservingDatabase: (() => void) | null = null;
+  private readonly readiness: DatabaseReadiness;
+  /** Set by `close`: `/readyz` answers 503 from then on, so load balancers stop sending. */
+  private draining = false;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     readonly services: IdentityServices,
@@ -86,6 +94,11 @@ export class IdentityService {
     const rest = { services, context: this.context, bodyLimit: settings.limits.maxBodyBytes };
     this.obtainSessionToken = obtainSessionTokenView(rest);
     this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
+    this.readiness = new DatabaseReadiness({
+      ping: () => services.orm.em.getConnection().execute('select 1'),
+      timeout: Math.min(2000, services.settings.databaseTimeout * 1000),
+      logger,
+    });
     server.on('request', (req, res) => this.handle(req, res));
   }
 
@@ -115,7 +128,12 @@ export class IdentityService {
       ...limits,
       // Batches are capped (limits.maxBatchOperations) by handleGraphQLRequest, before any operation runs.
       allowBatchedHttpRequests: true,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), errorLogPlugin<IdentityContext>(logger), ...limits.plugins],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        errorLogPlugin<IdentityContext>(logger),
+        serviceUnavailableStatusPlugin(),
+        ...limits.plugins,
+      ],
     });
     await apollo.start();
     const service = new IdentityService(services, schema, apollo, logger, server);
@@ -151,9 +169,23 @@ export class IdentityService {
     this.services.keys.reload({ ...running, keyStoreRoot, privateKeys, publicKeys }, { requireSigningKey: running.identity });
   }
 
-  /** Stops accepting requests, lets in-flight ones finish, and stops Apollo. The database is the caller's. */
-  async close(): Promise<void> {
+  /**
+   * Answers `/readyz` 503 from now on and, after `shutdownDelay` seconds of serving on, stops
+   * accepting requests, lets in-flight ones finish (for up to 10 s), and stops Apollo.
+   * The database is the caller's: close it after this.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.drainAndStop());
+  }
+
+  private async drainAndStop(): Promise<void> {
     this.stopObservingDatabase?.();
+    this.draining = true;
+    const delay = this.services.settings.shutdownDelay;
+    if (delay > 0 && this.server.listening) {
+      this.logger.info({ shutdownDelay: delay }, 'Draining: /readyz answers 503; still serving until the delay is up');
+      await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    }
     await this.sessionEvents?.close();
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
@@ -162,11 +194,23 @@ export class IdentityService {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const logger = startRequestLog(req, res, this.logger, { quietPaths: QUIET_PATHS });
     this.route(req, res, logger).catch((error: unknown) => {
+      const unavailable = databaseUnavailableError(error);
+      if (unavailable && !res.headersSent) {
+        return sendJson(res, 503, { errors: [{ message: unavailable.message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      }
       // The access line of the same requestId tells the method and path.
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });
+  }
+
+  /** 200 while the database answers and the service is not shutting down, else 503; never cached by clients. */
+  private async ready(res: ServerResponse): Promise<void> {
+    const headers = { 'cache-control': 'no-store' };
+    if (this.draining) return sendJson(res, 503, { status: 'unready', reason: 'shutting down' }, headers);
+    const state = await this.readiness.check();
+    sendJson(res, state.database === 'up' ? 200 : 503, { status: state.database === 'up' ? 'ready' : 'unready', ...state }, headers);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
@@ -179,6 +223,7 @@ export class IdentityService {
       return sendJson(res, 200, this.services.keys.toJwks(), { 'cache-control': 'public, max-age=300' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if ((req.method === 'GET' || req.method === 'HEAD') && path === '/readyz') return this.ready(res);
     if (path === '/metrics' && this.metrics) return serveMetrics(this.metrics, req, res);
     if (path === '/session/' || path === '/session') return this.obtainSessionToken(req, res, logger);
     if (path === '/authorize/' || path === '/authorize') return this.obtainAuthorizationToken(req, res, logger);

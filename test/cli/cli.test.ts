@@ -182,6 +182,8 @@ describe('graphql-sso command line', () => {
       assert.match(jwks.keys[0]!.kid, /^graphql-sso-\d{8}$/);
       const health = await fetch(new URL('/healthz', server.url));
       assert.equal(health.status, 200);
+      const ready = await fetch(new URL('/readyz', server.url));
+      assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', database: 'up' }], 'readiness covers the embedded database too');
     } finally {
       assert.equal(await stop(server.child), 0);
     }

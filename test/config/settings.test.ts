@@ -75,6 +75,8 @@ describe('resolveSettings: defaults', () => {
       metrics: true,
       limits: { maxBodyBytes: 1_048_576, maxTokenLength: 8192, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxBatchOperations: 10 },
       introspection: null,
+      databaseTimeout: 5,
+      shutdownDelay: 0,
     });
   });
 
@@ -207,6 +209,16 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   it('metrics: true or false', () => {
     for (const value of ['true', 1, null]) invalid({ metrics: value }, 'metrics', /must be true or false/);
     assert.equal(resolveSettings({ metrics: false }).metrics, false);
+  });
+
+  it('databaseTimeout: a number of seconds greater than 0', () => {
+    for (const value of [0, -1, '5', null, Number.POSITIVE_INFINITY]) invalid({ databaseTimeout: value }, 'databaseTimeout', /must be a number of seconds greater than 0/);
+    assert.equal(resolveSettings({ databaseTimeout: 0.5 }).databaseTimeout, 0.5);
+  });
+
+  it('shutdownDelay: a number of seconds, 0 or more', () => {
+    for (const value of [-1, '5', null, Number.NaN]) invalid({ shutdownDelay: value }, 'shutdownDelay', /must be a number of seconds \(0 or more\)/);
+    assert.equal(resolveSettings({ shutdownDelay: 5 }).shutdownDelay, 5);
   });
 
   it('names: identity and keyStoreRoot are non-empty strings', () => {

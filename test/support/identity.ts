@@ -49,13 +49,19 @@ export const LOGIN = `mutation Login($username: String!, $password: String!, $cl
  */
 export async function startIdentity(
   config: SsoConfig = {},
-  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'nodeEnv' | 'logger'>> & { extraKeys?: string[] } = {},
+  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'nodeEnv' | 'logger'>> & {
+    extraKeys?: string[];
+    /** The URL the service connects to, given the test database's (e.g. a proxy's in front of it). */
+    connectTo?: (url: string) => Promise<string>;
+  } = {},
 ): Promise<TestIdentity> {
   const keys = createKeyDir();
   const keyFile = await keys.add('myapp-20200410');
   const testDb: TestDatabase = await createTestDatabase();
   const logger = options.logger ?? createTestLogger();
-  const db = await openDatabase({ url: testDb.url, dataDir: keys.root, entities: identityEntities, migrations: identityMigrations, logger });
+  const connectUrl = options.connectTo ? await options.connectTo(testDb.url) : testDb.url;
+  const timeout = config.databaseTimeout === undefined ? undefined : config.databaseTimeout * 1000;
+  const db = await openDatabase({ url: connectUrl, dataDir: keys.root, entities: identityEntities, migrations: identityMigrations, logger, timeout });
   await migrate(db);
   const settings = resolveSettings({
     identity: 'myapp',

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { toGraphQLError } from '../../../auth/graphql-errors.js';
+import { databaseUnavailableError } from '../../../db/unavailable.js';
 import { JwtClaimError, SsoError, type SsoErrorCode } from '../../../errors.js';
 
 /** An answer in Django REST Framework's JSON shapes, thrown by a view to end it. */
@@ -57,8 +58,9 @@ function detailOf(error: SsoError | undefined, message: string): string {
  * challenge, `FORBIDDEN` 403, bad input 400 `{"non_field_errors"}`, an unreachable dependency 503.
  * `null` for anything else: a server error, never shown to the client.
  */
-export function toDrfResponse(error: unknown, scheme: string): DrfResponse | null {
-  if (error instanceof DrfResponse) return error;
+export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null {
+  if (raw instanceof DrfResponse) return raw;
+  const error = raw instanceof SsoError || raw instanceof GraphQLError ? raw : (databaseUnavailableError(raw) ?? raw);
   let graphQLError: GraphQLError;
   if (error instanceof GraphQLError) graphQLError = error;
   else if (error instanceof SsoError) graphQLError = toGraphQLError(error);
