@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { connect } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -34,7 +35,9 @@ export const PARTNER_KID = 'partner-20200101';
 /** A key file in keyStoreRoot that no setting names. */
 export const UNLISTED_KID = 'unlisted-20200101';
 
-export const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+/** base64url of bytes, of text as it is (raw JSON), or of a value as JSON. */
+export const b64 = (value: unknown): string =>
+  (Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))).toString('base64url');
 
 export type Signer = (input: Buffer) => Buffer;
 
@@ -220,4 +223,32 @@ export async function assertControlsAccepted(targets: AttackTargets, tokens: { s
   assert.deepEqual({ status: whoami.status, body: whoami.body }, { status: 200, body: { data: { whoami: `auth:${targets.authorizationClaims.uid}` } } });
   assert.equal((await decodeJwtToken(session, targets.identity)).sid, targets.sessionClaims.sid);
   assert.equal((await decodeJwtToken(authorization, targets.subgraph)).sid, targets.sessionClaims.sid);
+}
+
+/**
+ * A GraphQL POST whose `Authorization` header value is these exact bytes (which fetch would
+ * refuse to send: control characters, bytes above 0x7f); resolves with the HTTP status and body.
+ */
+export function rawRequest(url: string, authorization: Buffer, query = '{ __typename }'): Promise<{ status: number; text: string }> {
+  const { hostname, port, pathname } = new URL(url);
+  const body = JSON.stringify({ query });
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (!status) reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 100))}`));
+      else resolve({ status: Number(status[1]), text });
+    });
+    socket.write(
+      Buffer.concat([
+        Buffer.from(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nAuthorization: `),
+        authorization,
+        Buffer.from(`\r\n\r\n${body}`),
+      ]),
+    );
+  });
 }
