@@ -71,6 +71,15 @@ describe('security: key-id tricks', () => {
     }
   });
 
+  it('unknown kids do not make the subgraph refetch the JWKS more than once per cooldown', async () => {
+    const before = t.jwksFetches();
+    for (let i = 0; i < 20; i += 1) {
+      await refusedBySubgraph(t, craft({ alg: 'RS256', kid: `myapp-2999${String(i).padStart(4, '0')}` }, t.authorizationClaims, signerFor('RS256', t.keys.attacker)), 'KEY_NOT_FOUND');
+    }
+    assert.ok(t.jwksFetches() - before <= 1, `${t.jwksFetches() - before} fetches for 20 unknown kids`);
+    assert.ok(t.jwksFetches() >= 1, 'the subgraph did fetch the key set (it verified the control)');
+  });
+
   it('a kid naming a key file in keyStoreRoot that no setting lists is refused', async () => {
     const token = craft({ alg: 'RS256', kid: UNLISTED_KID }, t.sessionClaims, signerFor('RS256', t.keys.unlisted));
     await refusedByDecode(token, t.identity, 'KEY_NOT_FOUND');

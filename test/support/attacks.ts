@@ -64,6 +64,8 @@ export interface AttackTargets {
   /** The subgraph's settings and key source (JWKS of the identity service). */
   subgraph: TokenContext;
   subgraphUrl: string;
+  /** How many times the subgraph has fetched the identity service's JWKS. */
+  jwksFetches(): number;
   /** Private keys: myapp's current and older key, the partner issuer's, the unlisted file's, and one only the attacker has. */
   keys: { current: KeyObject; old: KeyObject; partner: KeyObject; unlisted: KeyObject; attacker: KeyObject; attackerEc: KeyObject };
   /** A live session of user alice, and an authorization token minted from it (audience myapp and otherapp). */
@@ -121,7 +123,8 @@ export async function startAttackTargets(): Promise<AttackTargets> {
       verifySessionToken: false,
       jwksUrls: { myapp: `${sso.origin}/.well-known/jwks.json` },
     });
-    const subgraphKeys = createKeySource(subgraphSettings);
+    let jwksFetches = 0;
+    const subgraphKeys = createKeySource(subgraphSettings, { fetch: (input, init) => ((jwksFetches += 1), fetch(input, init)) });
     const schema = applyAuthDirectives(
       buildSubgraphSchema([
         {
@@ -147,6 +150,7 @@ export async function startAttackTargets(): Promise<AttackTargets> {
       identity: { settings, keys },
       subgraph: { settings: subgraphSettings, keys: subgraphKeys },
       subgraphUrl,
+      jwksFetches: () => jwksFetches,
       keys: {
         current,
         old: privateKeyOf('old'),
