@@ -8,8 +8,8 @@ import { generateKeyPem, identityEntities, identityMigrations, migrate, openData
 
 const BIN = resolve(import.meta.dirname, '../../../bin/graphql-sso.js');
 
-/** The PostgreSQL server benches use: `TEST_DATABASE_URL`'s, else the local one. */
-const SERVER_URL = () => process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The PostgreSQL server benches use: `TEST_DATABASE_URL`'s, else `DATABASE_URL`'s, else the local one. */
+const SERVER_URL = () => process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {
   kind: 'postgresql' | 'embedded';
@@ -66,6 +66,8 @@ export interface IdentityProcess {
   password: string;
   /** The `serve` process (with `--workers`, the primary). */
   pid: number;
+  /** The folder holding the signing key `bench-key.pem` (kid `bench-key`), for verifiers to read. */
+  keyStoreRoot: string;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,8 @@ export interface IdentityProcessOptions {
   settings?: SsoConfig;
   /** Users `bench-1` … `bench-N` besides `bench`, with its password (default none). */
   moreUsers?: number;
+  /** Hook settings as `"module-path#exportName"`, for the JSON config `serve` reads (e.g. `createAuthorizationPayload`). */
+  hooks?: Record<string, string>;
 }
 
 /**
@@ -100,7 +104,7 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
       passwordHashRounds: options.passwordHashRounds ?? 12,
       ...options.settings,
     };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, ...options.hooks }));
     const db = await openDatabase({ url: database.url, dataDir: dir, entities: identityEntities, migrations: identityMigrations, logger: pino({ level: 'silent' }) });
     const password = 'bench-password';
     try {
@@ -138,6 +142,7 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
       database,
       password,
       pid: child.pid!,
+      keyStoreRoot: dir,
       async stop() {
         child.removeAllListeners('exit');
         if (child.exitCode === null) {

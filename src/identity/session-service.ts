@@ -71,11 +71,16 @@ export class SessionService implements SessionAuthenticator {
   }
 
   /**
-   * The user a verified payload stands for (the built-in `authenticatePayload`): with
-   * `verifySessionToken`, its session must exist, belong to `uid`, be neither revoked nor expired,
-   * and its user active. Checked sessions are remembered while revocations are sure to evict them.
+   * The user a verified payload stands for (the built-in `authenticatePayload`): the token must be
+   * this service's own (`iss` is `identity`); with `verifySessionToken`, its session must exist,
+   * belong to `uid`, be neither revoked nor expired, and its user active. Checked sessions are remembered while revocations are sure to evict them.
    */
   async authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<User> {
+    // Sessions and users are this service's own: another issuer whose key is trusted for its own
+    // tokens must not name them (its `sid` and `uid` are readable in any token of the user's).
+    if (payload.iss !== this.settings.identity) {
+      throw new AuthenticationError('TOKEN_ISSUER_NOT_ACCEPTED', 'Invalid token: it was not issued by this identity service.');
+    }
     if (!this.settings.verifySessionToken) {
       const user = await this.users.findById(payload.uid);
       if (!user) throw new AuthenticationError('USER_NOT_FOUND', 'Invalid token: its user does not exist.');

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { constants, sign, verify, type KeyObject, type SigningOptions } from 'node:crypto';
 import { SUPPORTED_ALGORITHMS, algorithmParameters, type Algorithm, type AlgorithmParameters } from './algorithms.js';
 
@@ -27,14 +28,33 @@ const PAYLOAD_AND_SIGNATURE = /[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/y;
 const scratch = Buffer.allocUnsafeSlow(8192);
 const scratchFor = (size: number) => (size <= scratch.length ? scratch : Buffer.allocUnsafe(size));
 
-/** JSON from base64url text that is known to hold only base64url characters. */
+/**
+ * JSON from base64url text that is known to hold only base64url characters. The bytes must be
+ * UTF-8 (RFC 8259 §8.1): decoding them leniently would turn different bytes into the same text.
+ */
 function decodeJson(segment: string, what: string): unknown {
+  const scratchBytes = scratchFor(segment.length);
+  const bytes = scratchBytes.subarray(0, scratchBytes.write(segment, 0, 'base64url'));
+  if (!isUtf8(bytes)) throw new JwsFormatError(`${what} is not UTF-8.`);
   try {
-    const bytes = scratchFor(segment.length);
-    return JSON.parse(bytes.toString('utf8', 0, bytes.write(segment, 0, 'base64url')));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new JwsFormatError(`${what} is not valid JSON.`);
   }
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Base64url text (known to hold only its characters) in its one canonical spelling: no length
+ * that no byte count gives, and the unused low bits of the last character zero (RFC 4648 §3.5).
+ */
+function isCanonicalBase64url(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const spareBits = rest === 2 ? 0x0f : 0x03;
+  return (BASE64URL_ALPHABET.indexOf(text[text.length - 1]!) & spareBits) === 0;
 }
 
 /**
@@ -79,11 +99,15 @@ export function parseJws(token: string): ParsedJws {
         : 'Token signature is not base64url.';
     throw new JwsFormatError(problem);
   }
+  const signature = token.slice(second + 1);
+  // Header and payload are signed as text; the signature is not, so a second spelling of its
+  // bytes would make a second valid token of the same claims.
+  if (!isCanonicalBase64url(signature)) throw new JwsFormatError('Token signature is not canonical base64url.');
   return {
     header: parseHeader(token.slice(0, first)),
     payload: decodeJson(token.slice(first + 1, second), 'Token payload'),
     signingInput: token.slice(0, second),
-    signature: token.slice(second + 1),
+    signature,
   };
 }
 
