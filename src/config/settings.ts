@@ -69,6 +69,18 @@ export type AuthenticatePayload<TUser = unknown> = (
   context: AuthenticateContext,
 ) => TUser | Promise<TUser>;
 
+/** Limits on failed logins (`loginThrottle`); times in seconds. */
+export interface LoginThrottleSettings {
+  /** Failed attempts a username gets before the back-off starts. */
+  usernameAttempts: number;
+  /** Failed attempts a client address gets before the back-off starts (more: many users share one behind NAT). */
+  ipAttempts: number;
+  /** The wait after the last free attempt, doubling with each further attempt up to `max`. */
+  backoff: { base: number; max: number };
+  /** A count untouched this long is forgotten (at least `backoff.max`). */
+  window: number;
+}
+
 /** Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own. */
 export interface SsoSettings {
   createSessionPayload: CreatePayload;
@@ -130,7 +142,19 @@ export interface SsoSettings {
    * tokens), so the default 10,000 take about 6 MiB. `0`: verify every token every time.
    */
   verifiedTokenCacheSize: number;
+  /**
+   * Limits failed logins (GraphQL, REST, and the current password of `changePassword`) per
+   * username and per client address, shared by every process (PostgreSQL, or Redis with
+   * `redisUrl`); a throttled attempt is refused with `TOO_MANY_REQUESTS` before its password is
+   * evaluated. Partial objects are completed from the defaults. `null`: no limit.
+   */
+  loginThrottle: LoginThrottleSettings | null;
+  /** `redis://` or `rediss://` URL: the login throttle keeps its counts there instead of PostgreSQL. */
+  redisUrl: string | null;
 }
 
+/** `loginThrottle` as a config gives it: what is left out comes from the defaults. */
+export type LoginThrottleConfig = Partial<Omit<LoginThrottleSettings, 'backoff'>> & { backoff?: Partial<LoginThrottleSettings['backoff']> };
+
 /** What a config file or `defineConfig` takes: any subset of the settings. */
-export type SsoConfig = Partial<SsoSettings>;
+export type SsoConfig = Partial<Omit<SsoSettings, 'loginThrottle'>> & { loginThrottle?: LoginThrottleConfig | null };

@@ -3,6 +3,7 @@ import type { SsoContext } from '../auth/context.js';
 import type { SsoSettings } from '../config/settings.js';
 import type { KeyStore } from '../jwt/key-store.js';
 import type { User } from './entities/user.js';
+import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { SessionCache } from './session-cache.js';
 import { SessionService, type SessionServiceOptions } from './session-service.js';
 import { UserService } from './user-service.js';
@@ -16,6 +17,8 @@ export interface IdentityServices {
   sessions: SessionService;
   /** Sessions this process remembers; live only while revocations are sure to reach it. */
   sessionCache: SessionCache;
+  /** Limits failed logins (`loginThrottle` setting); `null`: off. Closed by the service. */
+  loginThrottle: LoginThrottle | null;
 }
 
 export type IdentityContext = SsoContext<User> & { services: IdentityServices };
@@ -25,9 +28,11 @@ export function createIdentityServices(
   keys: KeyStore,
   orm: MikroORM,
   options: SessionServiceOptions = {},
+  throttleOptions: LoginThrottleOptions = {},
 ): IdentityServices {
   const sessionCache = new SessionCache({ ttl: settings.sessionCacheTtl * 1000, now: options.now });
   const users = new UserService(orm, settings, sessionCache);
   const sessions = new SessionService(orm, settings, users, sessionCache, options);
-  return { settings, keys, orm, users, sessions, sessionCache };
+  const loginThrottle = createLoginThrottle(settings, orm, throttleOptions);
+  return { settings, keys, orm, users, sessions, sessionCache, loginThrottle };
 }

@@ -11,6 +11,7 @@ import type { SsoSettings } from '../config/settings.js';
 import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
+import type { LoginThrottleOptions } from '../identity/login-throttle.js';
 import { createIdentityServices, type IdentityContext, type IdentityServices } from '../identity/services.js';
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
@@ -32,6 +33,8 @@ export interface IdentityServiceOptions {
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number;
   sessions?: SessionServiceOptions;
+  /** The login throttle's clock, `onThrottled` hook and Redis key prefix (its logger is `logger`). */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /**
@@ -77,7 +80,7 @@ export class IdentityService {
     if (!keys.hasSigningKey(settings.identity)) {
       throw new SettingsError(`privateKeys.${settings.identity}`, `no private key is configured for identity "${settings.identity}"`);
     }
-    const services = createIdentityServices(settings, keys, orm, options.sessions);
+    const services = createIdentityServices(settings, keys, orm, options.sessions, { logger, ...options.loginThrottle });
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const server = createServer();
     const apollo = new ApolloServer<IdentityContext>({
@@ -127,6 +130,7 @@ export class IdentityService {
     await this.sessionEvents?.close();
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
+    await this.services.loginThrottle?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

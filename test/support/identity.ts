@@ -49,7 +49,7 @@ export const LOGIN = `mutation Login($username: String!, $password: String!, $cl
  */
 export async function startIdentity(
   config: SsoConfig = {},
-  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'bodyLimit' | 'logger'>> & { extraKeys?: string[] } = {},
+  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'bodyLimit' | 'logger' | 'loginThrottle'>> & { extraKeys?: string[] } = {},
 ): Promise<TestIdentity> {
   const keys = createKeyDir();
   const keyFile = await keys.add('myapp-20200410');
