@@ -56,6 +56,7 @@ export class LoginThrottle {
   async attempt<T>(attempt: LoginAttempt, verify: () => Promise<T>): Promise<T> {
     const keys = this.keysOf(attempt);
     const refusals = await this.store.reserve(keys, this.now()).catch((error: unknown) => {
+      this.options.logger?.error({ err: error }, 'login throttle: its store cannot be reached');
       throw new ServiceUnavailableError('Login is unavailable: the login throttle cannot reach its store.', { cause: error });
     });
     if (refusals.length > 0) {
