@@ -87,6 +87,14 @@ describe('login throttle (PostgreSQL store)', () => {
     assert.equal(comparisons.count, 3, 'a throttled attempt runs no bcrypt');
   });
 
+  it('lets through as many concurrent right logins of one user as there are free attempts, round after round', async () => {
+    await sso.createUser('ella', 'ella-password');
+    for (let round = 0; round < 10; round += 1) {
+      const responses = await Promise.all(Array.from({ length: 3 }, () => login('ella', 'ella-password')));
+      assert.deepEqual(responses.map(outcome), ['OK', 'OK', 'OK'], 'each success forgets the count, even while others hold it');
+    }
+  });
+
   it('aliases in one request count one by one: GraphQL runs mutation fields in turn and stops at the first error', async () => {
     await sso.createUser('frank', 'frank-password');
     const aliased = `mutation ($p: String!) { ${Array.from({ length: 50 }, (_, i) => `a${i}: obtainSessionToken(username: "frank", password: $p) { token }`).join(' ')} }`;

@@ -24,15 +24,14 @@ export class PostgresThrottleStore implements ThrottleStore {
     const sorted = [...keys].sort((a, b) => (a.kind + a.key < b.kind + b.key ? -1 : 1));
     const at = new Date(now);
     return this.orm.em.fork().transactional(async (em) => {
-      await em.execute(
-        `insert into "login_throttle" ("kind", "key", "updated_at") values ${sorted.map(() => '(?, ?, ?)').join(', ')} on conflict do nothing`,
-        sorted.flatMap(({ kind, key }) => [kind, key, at]),
-      );
+      // Creates missing rows and locks them all in one statement: a row deleted meanwhile (a
+      // success, pruning) is created again rather than missed.
       const rows: Row[] = await em.execute(
-        `select "kind", "key", "failures", extract(epoch from "next_at")::float8 * 1000 as "next_at",
-          extract(epoch from "updated_at")::float8 * 1000 as "updated_at" from "login_throttle"
-          where ("kind", "key") in (${sorted.map(() => '(?, ?)').join(', ')}) order by "kind", "key" for update`,
-        sorted.flatMap(({ kind, key }) => [kind, key]),
+        `insert into "login_throttle" as t ("kind", "key", "updated_at") values ${sorted.map(() => '(?, ?, ?)').join(', ')}
+          on conflict ("kind", "key") do update set "failures" = t."failures"
+          returning "kind", "key", "failures", extract(epoch from "next_at")::float8 * 1000 as "next_at",
+            extract(epoch from "updated_at")::float8 * 1000 as "updated_at"`,
+        sorted.flatMap(({ kind, key }) => [kind, key, at]),
       );
       const counts = sorted.map((key) => {
         const row = rows.find((r) => r.kind === key.kind && r.key === key.key)!;
