@@ -27,7 +27,8 @@ export type SsoErrorCode =
   | 'INVALID_INPUT'
   | 'CONFLICT'
   | 'NOT_FOUND'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS';
 
 export class SsoError extends Error {
   readonly code: SsoErrorCode;
@@ -100,5 +101,15 @@ export class InputError extends SsoError {
 export class ServiceUnavailableError extends SsoError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SERVICE_UNAVAILABLE', message, options);
+  }
+}
+
+/** Too many failed logins: no attempt is evaluated for `retryAfter` seconds. Maps to HTTP 429. */
+export class TooManyRequestsError extends SsoError {
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number) {
+    super('TOO_MANY_REQUESTS', `Too many failed login attempts. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`);
+    this.retryAfter = retryAfter;
   }
 }

@@ -38,6 +38,7 @@ export { authenticatePayload } from './identity/authenticate-payload.js';
 export { UserService, INVALID_CREDENTIALS_MESSAGE, type CreateUserInput } from './identity/user-service.js';
 export { SessionService, type SessionServiceOptions } from './identity/session-service.js';
 export { createIdentityServices, type IdentityContext, type IdentityServices } from './identity/services.js';
+export { LoginThrottle, createLoginThrottle, type LoginAttempt, type LoginThrottleOptions, type ThrottleKind } from './identity/login-throttle.js';
 export { buildIdentitySchema, type IdentitySchemaOptions } from './identity/schema.js';
 export { TokenResult, UserType } from './identity/graphql/types.js';
 
@@ -55,7 +56,6 @@ export {
   type IssuedTokenType,
   type VerificationOutcome,
   type LoginOutcome,
-  type ThrottleKind,
 } from './observability/metrics.js';
 export { observeDatabase } from './observability/observe-database.js';
 export { serveMetrics } from './observability/serve-metrics.js';

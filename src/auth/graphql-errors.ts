@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { databaseUnavailableError } from '../db/unavailable.js';
-import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError } from '../errors.js';
+import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError, TooManyRequestsError } from '../errors.js';
 
 export interface ToGraphQLErrorOptions {
   /** The whole request is refused: carry HTTP 401/403 (and `WWW-Authenticate`). */
@@ -12,9 +12,10 @@ export interface ToGraphQLErrorOptions {
 
 /**
  * The one boundary between our errors and GraphQL: authentication failures become
- * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`, an unreachable
- * database (a driver error, classified by `databaseUnavailableError`) `SERVICE_UNAVAILABLE`; the
- * stable `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
+ * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`, throttled
+ * logins `TOO_MANY_REQUESTS` with `extensions.retryAfter` (seconds), an unreachable database (a
+ * driver error, classified by `databaseUnavailableError`) `SERVICE_UNAVAILABLE`; the stable
+ * `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
  */
 export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
   if (raw instanceof GraphQLError) return raw;
@@ -40,12 +41,17 @@ export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}
   } else if (error instanceof InputError) {
     code = 'BAD_USER_INPUT';
     status = 400;
+  } else if (error instanceof TooManyRequestsError) {
+    code = 'TOO_MANY_REQUESTS';
+    status = 429;
+    headers.set('retry-after', String(error.retryAfter));
   } else {
     return new GraphQLError(error.message, { originalError: error });
   }
   // Apollo Server reads `http.headers` as a Map; typed loosely because other GraphQL servers'
   // declarations (GraphQL Yoga's, in the benchmarks) augment the extension type with a record.
   const extensions: Record<string, unknown> = { code, reason: error.code };
+  if (error instanceof TooManyRequestsError) extensions.retryAfter = error.retryAfter;
   if (options.refuseRequest) extensions.http = { status, headers };
   return new GraphQLError(error.message, { originalError: error, extensions });
 }
@@ -61,5 +67,6 @@ export function formatSsoError(formatted: GraphQLFormattedError, error: unknown)
   if (!(ssoError instanceof SsoError)) return formatted;
   const { extensions } = toGraphQLError(ssoError);
   if (extensions.code === undefined) return formatted;
-  return { ...formatted, message: ssoError.message, extensions: { code: extensions.code, reason: extensions.reason } };
+  const { code, reason, retryAfter } = extensions;
+  return { ...formatted, message: ssoError.message, extensions: retryAfter === undefined ? { code, reason } : { code, reason, retryAfter } };
 }

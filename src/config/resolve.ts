@@ -4,7 +4,7 @@ import { encodeJwtToken } from '../jwt/encode.js';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm } from '../jwt/lib/algorithms.js';
 import { createAuthorizationPayload, createSessionPayload } from '../jwt/payloads.js';
 import { authenticatePayload } from '../identity/authenticate-payload.js';
-import type { RequestLimits, SsoConfig, SsoSettings } from './settings.js';
+import type { LoginThrottleSettings, RequestLimits, SsoConfig, SsoSettings } from './settings.js';
 
 export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   createSessionPayload,
@@ -50,6 +50,8 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   introspection: null,
   databaseTimeout: 5,
   shutdownDelay: 0,
+  loginThrottle: Object.freeze({ usernameAttempts: 5, ipAttempts: 100, backoff: Object.freeze({ base: 1, max: 900 }), window: 3600 }),
+  redisUrl: null,
 });
 
 type Check = (value: unknown) => string | null;
@@ -104,6 +106,38 @@ function resolveLimits(given: Record<string, unknown>): RequestLimits {
   return limits as unknown as RequestLimits;
 }
 
+const LOGIN_THROTTLE_OPTIONS = ['usernameAttempts', 'ipAttempts', 'backoff', 'window'];
+const loginThrottle: Check = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'must be null or an object { usernameAttempts, ipAttempts, backoff: { base, max }, window }';
+  const options = v as Record<string, unknown>;
+  const unknown = Object.keys(options).find((key) => !LOGIN_THROTTLE_OPTIONS.includes(key));
+  if (unknown) return `unknown option "${unknown}" (options: ${LOGIN_THROTTLE_OPTIONS.join(', ')})`;
+  for (const key of ['usernameAttempts', 'ipAttempts']) {
+    if (!Number.isSafeInteger(options[key]) || (options[key] as number) < 1) return `${key} must be a whole number of attempts (1 or more)`;
+  }
+  const backoff = options.backoff as Record<string, unknown> | null;
+  if (backoff === null || typeof backoff !== 'object' || Array.isArray(backoff)) return 'backoff must be an object { base, max } of seconds';
+  const extra = Object.keys(backoff).find((key) => key !== 'base' && key !== 'max');
+  if (extra) return `unknown option "backoff.${extra}" (options: base, max)`;
+  const baseProblem = positiveSeconds(backoff.base);
+  if (baseProblem) return `backoff.base ${baseProblem}`;
+  const { base, max } = backoff as { base: number; max: unknown };
+  if (typeof max !== 'number' || !Number.isFinite(max) || max < base) return 'backoff.max must be a number of seconds, at least backoff.base';
+  if (typeof options.window !== 'number' || !Number.isFinite(options.window) || options.window < max) {
+    return 'window must be a number of seconds, at least backoff.max';
+  }
+  return null;
+};
+
+/** A partial `loginThrottle` (e.g. only `ipAttempts`) is completed from the defaults. */
+function completeLoginThrottle(given: unknown): unknown {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return given;
+  const defaults = DEFAULT_SETTINGS.loginThrottle as LoginThrottleSettings;
+  const { backoff } = given as { backoff?: unknown };
+  const completeBackoff = backoff !== null && typeof backoff === 'object' && !Array.isArray(backoff) ? { ...defaults.backoff, ...backoff } : backoff;
+  return { ...defaults, ...given, backoff: completeBackoff ?? defaults.backoff };
+}
+
 const CHECKS: Record<keyof SsoSettings, Check> = {
   createSessionPayload: isFunction,
   createAuthorizationPayload: isFunction,
@@ -149,6 +183,8 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   introspection: nullable(isBoolean),
   databaseTimeout: positiveSeconds,
   shutdownDelay: nonNegativeSeconds,
+  loginThrottle: nullable(loginThrottle),
+  redisUrl: nullable((v) => (typeof v === 'string' && /^rediss?:\/\/./.test(v) ? null : 'must be a redis:// or rediss:// URL')),
 };
 
 /** Audiences may be written as one string, as in the original's examples. */
@@ -171,6 +207,7 @@ export function resolveSettings(config: SsoConfig = {}): SsoSettings {
     if (given[key] === undefined) delete given[key];
   }
   for (const key of LIST_SETTINGS) if (typeof given[key] === 'string') given[key] = [given[key]];
+  if ('loginThrottle' in given) given.loginThrottle = completeLoginThrottle(given.loginThrottle);
   const settings = { ...DEFAULT_SETTINGS, ...given } as SsoSettings;
   for (const [key, check] of Object.entries(CHECKS) as [keyof SsoSettings, Check][]) {
     const problem = check(settings[key]);

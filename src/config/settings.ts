@@ -88,6 +88,18 @@ export interface RequestLimits {
   maxBatchOperations: number;
 }
 
+/** Limits on failed logins (`loginThrottle`); times in seconds. */
+export interface LoginThrottleSettings {
+  /** Failed attempts a username gets before the back-off starts. */
+  usernameAttempts: number;
+  /** Failed attempts a client address gets before the back-off starts (more: many users share one behind NAT). */
+  ipAttempts: number;
+  /** The wait after the last free attempt, doubling with each further attempt up to `max`. */
+  backoff: { base: number; max: number };
+  /** A count untouched this long is forgotten (at least `backoff.max`). */
+  window: number;
+}
+
 /** Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own. */
 export interface SsoSettings {
   createSessionPayload: CreatePayload;
@@ -173,7 +185,22 @@ export interface SsoSettings {
    * in-flight requests get up to 10 s to finish. `0`: stop accepting at once.
    */
   shutdownDelay: number;
+  /**
+   * Limits failed logins (GraphQL, REST, and the current password of `changePassword`) per
+   * username and per client address, shared by every process (PostgreSQL, or Redis with
+   * `redisUrl`); a throttled attempt is refused with `TOO_MANY_REQUESTS` before its password is
+   * evaluated. Partial objects are completed from the defaults. `null`: no limit.
+   */
+  loginThrottle: LoginThrottleSettings | null;
+  /** `redis://` or `rediss://` URL: the login throttle keeps its counts there instead of PostgreSQL. */
+  redisUrl: string | null;
 }
 
-/** What a config file or `defineConfig` takes: any subset of the settings (and of `limits`). */
-export type SsoConfig = Partial<Omit<SsoSettings, 'limits'>> & { limits?: Partial<RequestLimits> };
+/** `loginThrottle` as a config gives it: what is left out comes from the defaults. */
+export type LoginThrottleConfig = Partial<Omit<LoginThrottleSettings, 'backoff'>> & { backoff?: Partial<LoginThrottleSettings['backoff']> };
+
+/** What a config file or `defineConfig` takes: any subset of the settings (and of `limits` and `loginThrottle`). */
+export type SsoConfig = Partial<Omit<SsoSettings, 'limits' | 'loginThrottle'>> & {
+  limits?: Partial<RequestLimits>;
+  loginThrottle?: LoginThrottleConfig | null;
+};

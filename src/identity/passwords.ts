@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 
 /**
@@ -21,4 +21,16 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
 /** The cost a hash was made with, to re-hash at the next login when the setting changed. */
 export function hashRounds(hash: string): number {
   return bcrypt.getRounds(hash);
+}
+
+const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A well-formed hash of cost `rounds` that no password matches (random salt and digest), to
+ * compare against when the user is unknown: one bcrypt run of the configured cost, as for a
+ * known user, with nothing hashed in advance.
+ */
+export function unmatchableHash(rounds: number): string {
+  const chars = [...randomBytes(53)].map((byte) => BCRYPT_ALPHABET[byte & 63]).join('');
+  return `$2b$${String(rounds).padStart(2, '0')}$${chars}`;
 }

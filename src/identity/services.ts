@@ -5,6 +5,7 @@ import type { SsoSettings } from '../config/settings.js';
 import type { KeyStore } from '../jwt/key-store.js';
 import type { SsoMetrics } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
+import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { SessionCache } from './session-cache.js';
 import { SessionService, type SessionServiceOptions } from './session-service.js';
 import { UserService } from './user-service.js';
@@ -20,6 +21,8 @@ export interface IdentityServices {
   sessionCache: SessionCache;
   /** Where issued tokens and logins are counted; absent while metrics are off. */
   metrics?: SsoMetrics;
+  /** Limits failed logins (`loginThrottle` setting); `null`: off. Closed by the service. */
+  loginThrottle: LoginThrottle | null;
 }
 
 export type IdentityContext = SsoContext<User> & {
@@ -33,9 +36,11 @@ export function createIdentityServices(
   keys: KeyStore,
   orm: MikroORM,
   options: SessionServiceOptions = {},
+  throttleOptions: LoginThrottleOptions = {},
 ): IdentityServices {
   const sessionCache = new SessionCache({ ttl: settings.sessionCacheTtl * 1000, now: options.now });
   const users = new UserService(orm, settings, sessionCache);
   const sessions = new SessionService(orm, settings, users, sessionCache, options);
-  return { settings, keys, orm, users, sessions, sessionCache };
+  const loginThrottle = createLoginThrottle(settings, orm, throttleOptions);
+  return { settings, keys, orm, users, sessions, sessionCache, loginThrottle };
 }

@@ -1,5 +1,5 @@
 import type { RequestInfo } from '../config/settings.js';
-import { AuthenticationError, InputError } from '../errors.js';
+import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
@@ -14,6 +14,7 @@ async function encode({ settings, keys, metrics }: IdentityServices, payload: Un
 /** How a failed login is counted: bad input is no attempt; a failure that is not the client's is an `error`. */
 function failedLogin(error: unknown): LoginOutcome | null {
   if (error instanceof InputError) return null;
+  if (error instanceof TooManyRequestsError) return 'throttled';
   if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') return 'invalid_credentials';
   return 'error';
 }
@@ -29,11 +30,20 @@ interface LoginInput {
 export const CLIENT_ID_MAX_LENGTH = 1000;
 
 /**
+ * Checks a user's password through the login throttle (`loginThrottle`): a throttled attempt is
+ * refused (`TooManyRequestsError`) before the password is evaluated. A username the database
+ * cannot hold (a NUL character) names no user, and is refused like any unknown user.
+ */
+function verifyCredentials(services: IdentityServices, username: string, password: string, request: RequestInfo): Promise<User> {
+  const verify = () => services.users.verifyCredentials(username.includes('\0') ? '' : username, password);
+  return services.loginThrottle ? services.loginThrottle.attempt({ username, ip: request.ip }, verify) : verify();
+}
+
+/**
  * Logs in: checks the credentials, obtains (or reuses) the session and signs a session token.
  * The one implementation behind GraphQL `obtainSessionToken` and REST `POST /session/`.
- * A client id the database cannot hold is bad input; a username it cannot hold (a NUL character)
- * names no user, and is refused like any unknown user, after the same password check.
- * Each attempt is counted by outcome (`metrics.login`); bad input is not an attempt.
+ * A client id the database cannot hold is bad input, refused before anything is counted. Each
+ * attempt is counted by outcome (`metrics.login`); bad input is not an attempt.
  */
 export async function issueSessionToken(services: IdentityServices, login: LoginInput): Promise<string> {
   try {
@@ -52,7 +62,12 @@ async function logIn(services: IdentityServices, { username, password, clientId,
   if (client.length > CLIENT_ID_MAX_LENGTH || client.includes('\0')) {
     throw new InputError(`clientId must be at most ${CLIENT_ID_MAX_LENGTH} characters, without NUL characters.`);
   }
-  const user = await services.users.verifyCredentials(username.includes('\0') ? '' : username, password);
+  const user = await verifyCredentials(services, username, password, request);
+  return signSessionToken(services, user, client, request);
+}
+
+/** Obtains (or reuses) the session of a user whose credentials were checked, and signs its token. */
+async function signSessionToken(services: IdentityServices, user: User, client: string, request: RequestInfo): Promise<string> {
   const sessionToken = await services.sessions.obtain(user, client, request);
   const payload = await services.settings.createSessionPayload({
     sessionToken,
@@ -104,6 +119,7 @@ export async function issueAuthorizationToken(
 /**
  * Changes the password of the user of a session token: every session of the user is revoked,
  * and a new session token for the same client is returned, so the caller stays logged in.
+ * The current password is checked through the login throttle, as a login's is.
  */
 export async function changePassword(
   services: IdentityServices,
@@ -115,7 +131,7 @@ export async function changePassword(
   }
   // The current password is asked again, so a stolen token alone cannot take the account over.
   try {
-    await services.users.verifyCredentials(user.username, currentPassword);
+    await verifyCredentials(services, user.username, currentPassword, request);
   } catch (error) {
     if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
       throw new AuthenticationError('INVALID_CREDENTIALS', 'The current password is not correct.');
@@ -123,5 +139,5 @@ export async function changePassword(
     throw error;
   }
   await services.users.setPassword(user.id, newPassword);
-  return logIn(services, { username: user.username, password: newPassword, clientId: typeof auth.cid === 'string' ? auth.cid : '', request });
+  return signSessionToken(services, user, typeof auth.cid === 'string' ? auth.cid : '', request);
 }

@@ -3,7 +3,7 @@ import type { SsoSettings } from '../config/settings.js';
 import { AuthenticationError, InputError } from '../errors.js';
 import { SessionToken } from './entities/session-token.js';
 import { User } from './entities/user.js';
-import { hashPassword, hashRounds, verifyPassword } from './passwords.js';
+import { hashPassword, hashRounds, unmatchableHash, verifyPassword } from './passwords.js';
 import type { SessionCache } from './session-cache.js';
 
 export interface CreateUserInput {
@@ -21,14 +21,16 @@ export const INVALID_CREDENTIALS_MESSAGE = 'Unable to log in with provided crede
 /** Queries and changes of the `User` aggregate. */
 export class UserService {
   /** A hash to compare against when the user is unknown, so that both cases cost one bcrypt run. */
-  private dummyHash: Promise<string> | undefined;
+  private readonly dummyHash: string;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly settings: SsoSettings,
     /** Where this process remembers sessions; changes that end them evict it at once. */
     private readonly sessionCache?: SessionCache,
-  ) {}
+  ) {
+    this.dummyHash = unmatchableHash(settings.passwordHashRounds);
+  }
 
   async create(input: CreateUserInput): Promise<User> {
     const username = input.username?.trim() ?? '';
@@ -68,7 +70,7 @@ export class UserService {
   async verifyCredentials(username: string, password: string): Promise<User> {
     const em = this.orm.em.fork();
     const user = username ? await em.findOne(User, { username }) : null;
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.getDummyHash()));
+    const valid = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
     if (!user || !valid || !user.isActive) throw new AuthenticationError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
     if (hashRounds(user.passwordHash) !== this.settings.passwordHashRounds) {
       user.passwordHash = await hashPassword(password, this.settings.passwordHashRounds);
@@ -112,10 +114,5 @@ export class UserService {
     } finally {
       this.sessionCache?.evictUser(userId);
     }
-  }
-
-  private getDummyHash(): Promise<string> {
-    this.dummyHash ??= hashPassword('graphql-sso: no such user', this.settings.passwordHashRounds);
-    return this.dummyHash;
   }
 }

@@ -1,12 +1,11 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SsoErrorCode } from '../errors.js';
+import type { ThrottleKind } from '../identity/login-throttle.js';
 
 export type IssuedTokenType = 'session' | 'authorization';
 /** `invalid`: the client's credentials were refused; `error`: the server could not tell (e.g. a key set unreachable). */
 export type VerificationOutcome = 'valid' | 'invalid' | 'error';
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
-/** What a throttle keyed an attempt by. */
-export type ThrottleKind = 'username' | 'ip';
 
 /** What `createSsoContext` reports for every request that presents a token (anonymous ones are not counted). */
 export interface TokenVerificationObserver {

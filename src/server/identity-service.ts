@@ -12,6 +12,7 @@ import { databaseUnavailableError } from '../db/unavailable.js';
 import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
+import type { LoginThrottleOptions, ThrottleKind } from '../identity/login-throttle.js';
 import { createIdentityServices, type IdentityContext, type IdentityServices } from '../identity/services.js';
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
@@ -50,6 +51,8 @@ export interface IdentityServiceOptions {
    * whose registry holds metrics of yours too. Unused when `settings.metrics` is false.
    */
   metrics?: SsoMetrics;
+  /** The login throttle's clock, `onThrottled` hook and Redis key prefix (its logger is `logger`). */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /** Polled, not used: their access lines are logged at debug. */
@@ -112,7 +115,14 @@ export class IdentityService {
       throw new SettingsError(`privateKeys.${settings.identity}`, `no private key is configured for identity "${settings.identity}"`);
     }
     const metrics = settings.metrics ? (options.metrics ?? new SsoMetrics()) : undefined;
-    const services: IdentityServices = { ...createIdentityServices(settings, keys, orm, options.sessions), metrics };
+    const onThrottled = (kind: ThrottleKind) => {
+      metrics?.loginThrottled(kind);
+      options.loginThrottle?.onThrottled?.(kind);
+    };
+    const services: IdentityServices = {
+      ...createIdentityServices(settings, keys, orm, options.sessions, { logger, ...options.loginThrottle, onThrottled }),
+      metrics,
+    };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const server = createServer();
     const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
@@ -189,6 +199,7 @@ export class IdentityService {
     await this.sessionEvents?.close();
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
+    await this.services.loginThrottle?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

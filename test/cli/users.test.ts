@@ -48,6 +48,16 @@ describe('graphql-sso users: password changes and deactivation end sessions', ()
     assert.equal((await sso.graphql(ME, { token })).status, 401, 'activation does not bring revoked sessions back');
   });
 
+  it('users create refuses an empty password', async () => {
+    for (const input of ['', '\n']) {
+      const run = await runCli(['users', 'create', '--username', 'nopass', '--password-stdin'], { env, input });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /Password must not be empty\./);
+    }
+    const login = await sso.graphql('mutation { obtainSessionToken(username: "nopass", password: "") { token } }');
+    assert.equal(login.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', 'no user was created');
+  });
+
   it('refuses an unknown user, an empty password and a password given without --password-stdin', async () => {
     const unknown = await runCli(['users', 'deactivate', '--username', 'nobody'], { env });
     assert.equal(unknown.code, 1);

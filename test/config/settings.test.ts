@@ -77,6 +77,8 @@ describe('resolveSettings: defaults', () => {
       introspection: null,
       databaseTimeout: 5,
       shutdownDelay: 0,
+      loginThrottle: { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
+      redisUrl: null,
     });
   });
 
@@ -251,6 +253,24 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   it('passwordHashRounds: a whole number from 4 to 31; authorizationArgs: a class', () => {
     for (const value of [3, 32, 10.5, '12']) invalid({ passwordHashRounds: value }, 'passwordHashRounds', /must be a whole number from 4 to 31/);
     invalid({ authorizationArgs: { account: 'ID' } }, 'authorizationArgs', /must be a type-graphql @ArgsType\(\) class/);
+  });
+
+  it('loginThrottle: null or limits, completed from the defaults; redisUrl: a redis URL', () => {
+    assert.deepEqual(resolveSettings({ loginThrottle: { ipAttempts: 500, backoff: { max: 60 } } }).loginThrottle, { usernameAttempts: 5, ipAttempts: 500, backoff: { base: 1, max: 60 }, window: 3600 });
+    assert.equal(resolveSettings({ loginThrottle: null }).loginThrottle, null);
+    assert.equal(resolveSettings({ redisUrl: 'rediss://cache.internal:6380/2' }).redisUrl, 'rediss://cache.internal:6380/2');
+    for (const value of [true, 5, [], 'on']) invalid({ loginThrottle: value }, 'loginThrottle', /must be null or an object \{ usernameAttempts, ipAttempts, backoff: \{ base, max \}, window \}/);
+    invalid({ loginThrottle: { attempts: 5 } }, 'loginThrottle', /unknown option "attempts"/);
+    for (const value of [0, 2.5, '5', -1]) {
+      invalid({ loginThrottle: { usernameAttempts: value } }, 'loginThrottle', /usernameAttempts must be a whole number of attempts \(1 or more\)/);
+      invalid({ loginThrottle: { ipAttempts: value } }, 'loginThrottle', /ipAttempts must be a whole number of attempts/);
+    }
+    invalid({ loginThrottle: { backoff: 1 } }, 'loginThrottle', /backoff must be an object \{ base, max \} of seconds/);
+    invalid({ loginThrottle: { backoff: { min: 1 } } }, 'loginThrottle', /unknown option "backoff.min"/);
+    for (const base of [0, -1, '1', Infinity]) invalid({ loginThrottle: { backoff: { base } } }, 'loginThrottle', /backoff.base must be a number of seconds greater than 0/);
+    invalid({ loginThrottle: { backoff: { base: 10, max: 5 } } }, 'loginThrottle', /backoff.max must be a number of seconds, at least backoff.base/);
+    invalid({ loginThrottle: { window: 600 } }, 'loginThrottle', /window must be a number of seconds, at least backoff.max/);
+    for (const value of ['', 'http://cache:6379', 'cache:6379', 6379]) invalid({ redisUrl: value }, 'redisUrl', /must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 
   it('unknown settings, with a suggestion for the original\'s spelling or another case', () => {

@@ -33,6 +33,13 @@ describe('identity data', () => {
     await assert.rejects(sso.login('long-password', prefix), /Unable to log in/);
   });
 
+  it('tells apart passwords that differ after a NUL character, where bcrypt would stop reading', async () => {
+    await sso.createUser('nul-password', 'before\0after-one');
+    assert.ok(await sso.login('nul-password', 'before\0after-one'));
+    await assert.rejects(sso.login('nul-password', 'before\0after-two'), /Unable to log in/);
+    await assert.rejects(sso.login('nul-password', 'before'), /Unable to log in/);
+  });
+
   it('refuses empty passwords, bad usernames, bad emails and duplicate usernames', async () => {
     const users = sso.service.services.users;
     await assert.rejects(users.create({ username: 'empty', password: '' }), (e: unknown) => e instanceof InputError && /Password must not be empty/.test(e.message));
@@ -48,9 +55,14 @@ describe('identity data', () => {
     const { UserService } = await import('../../src/identity/user-service.js');
     const costly = new UserService(sso.db.orm, { ...sso.service.services.settings, passwordHashRounds: 5 });
     const user = await costly.create({ username: 'rehash', password: 'secret' });
+    const stored = async () => (await sso.db.orm.em.fork().findOneOrFail(User, { id: user.id })).passwordHash;
+    const made = await stored();
+    assert.match(made, /^\$2[aby]\$05\$/);
+    await assert.rejects(users.verifyCredentials('rehash', 'wrong'), /Unable to log in/);
+    assert.equal(await stored(), made, 'a failed login changes nothing');
     await users.verifyCredentials('rehash', 'secret');
-    const row = await sso.db.orm.em.fork().findOneOrFail(User, { id: user.id });
-    assert.match(row.passwordHash, /^\$2[aby]\$04\$/);
+    assert.match(await stored(), /^\$2[aby]\$04\$/);
+    await users.verifyCredentials('rehash', 'secret');
   });
 
   it('writes last_used_at at most once per session per interval, however many requests', async () => {

@@ -49,7 +49,7 @@ export const LOGIN = `mutation Login($username: String!, $password: String!, $cl
  */
 export async function startIdentity(
   config: SsoConfig = {},
-  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'nodeEnv' | 'logger'>> & {
+  options: Partial<Pick<IdentityServiceOptions, 'resolvers' | 'sessions' | 'nodeEnv' | 'logger' | 'loginThrottle'>> & {
     extraKeys?: string[];
     /** The URL the service connects to, given the test database's (e.g. a proxy's in front of it). */
     connectTo?: (url: string) => Promise<string>;

@@ -1,7 +1,8 @@
+import { LoginThrottleEntry } from './login-throttle-entry.js';
 import { SessionToken } from './session-token.js';
 import { User } from './user.js';
 
-export { SessionToken, User };
+export { LoginThrottleEntry, SessionToken, User };
 
 /** The identity service's entities, for `openDatabase({ entities })`. */
-export const identityEntities = [User, SessionToken];
+export const identityEntities = [User, SessionToken, LoginThrottleEntry];

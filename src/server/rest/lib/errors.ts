@@ -55,7 +55,8 @@ function detailOf(error: SsoError | undefined, message: string): string {
 
 /**
  * Our errors in DRF's shapes: `UNAUTHENTICATED` 401 `{"detail"}` with the `WWW-Authenticate`
- * challenge, `FORBIDDEN` 403, bad input 400 `{"non_field_errors"}`, an unreachable dependency 503.
+ * challenge, `FORBIDDEN` 403, bad input 400 `{"non_field_errors"}`, an unreachable dependency 503,
+ * a throttled login 429 `{"detail"}` with `Retry-After`, as DRF's `Throttled`.
  * `null` for anything else: a server error, never shown to the client.
  */
 export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null {
@@ -75,6 +76,11 @@ export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null 
       return new DrfResponse(400, { non_field_errors: [graphQLError.message] });
     case 'SERVICE_UNAVAILABLE':
       return new DrfResponse(503, { detail: graphQLError.message });
+    case 'TOO_MANY_REQUESTS': {
+      // DRF's `Throttled` detail and header.
+      const wait = graphQLError.extensions.retryAfter as number;
+      return new DrfResponse(429, { detail: `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.` }, { 'retry-after': String(wait) });
+    }
     default:
       return null;
   }

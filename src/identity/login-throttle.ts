@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { SsoSettings } from '../config/settings.js';
+import { ServiceUnavailableError, TooManyRequestsError } from '../errors.js';
+import { PostgresThrottleStore } from './lib/postgres-throttle-store.js';
+import { RedisThrottleStore } from './lib/redis-throttle-store.js';
+import type { ThrottleKey, ThrottleKind, ThrottleStore, ThrottleTiming } from './lib/throttle-store.js';
+
+export type { ThrottleKind } from './lib/throttle-store.js';
+
+export interface LoginThrottleOptions {
+  /** The clock, in milliseconds (tests move it). */
+  now?: () => number;
+  /** Called for each kind that refused an attempt, e.g. to count refusals in a metric. */
+  onThrottled?: (kind: ThrottleKind) => void;
+  logger?: Logger;
+  /** Prefix of the Redis keys, when `redisUrl` is set (default `sso:login-throttle:`). */
+  redisKeyPrefix?: string;
+}
+
+/** Who attempts a login: the name typed and the client's address (`null`: unknown, not counted). */
+export interface LoginAttempt {
+  username: string;
+  ip: string | null;
+}
+
+type Limits = NonNullable<SsoSettings['loginThrottle']>;
+
+/**
+ * Limits failed logins per username and per client address, across every process of the service.
+ * Each attempt is counted before its password is evaluated, so concurrent attempts cannot
+ * overtake the count; past the free attempts, each further one waits a back-off that doubles.
+ * A refused attempt runs no bcrypt. A success forgets the username's count and takes the
+ * attempt back from the address's. Known and unknown usernames are counted alike.
+ */
+export class LoginThrottle {
+  private readonly now: () => number;
+  private readonly pruneTimer: NodeJS.Timeout | null;
+
+  constructor(
+    private readonly store: ThrottleStore,
+    private readonly limits: Pick<Limits, 'usernameAttempts' | 'ipAttempts'>,
+    private readonly options: LoginThrottleOptions & { pruneInterval?: number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.pruneTimer = options.pruneInterval ? setInterval(() => void this.pruneQuietly(), options.pruneInterval).unref() : null;
+  }
+
+  /**
+   * Runs `verify` (the password check) if the attempt may go ahead and returns its result;
+   * otherwise throws `TooManyRequestsError` without running it. A `verify` that throws counts
+   * as a failed attempt.
+   */
+  async attempt<T>(attempt: LoginAttempt, verify: () => Promise<T>): Promise<T> {
+    const keys = this.keysOf(attempt);
+    const refusals = await this.store.reserve(keys, this.now()).catch((error: unknown) => {
+      this.options.logger?.error({ err: error }, 'login throttle: its store cannot be reached');
+      throw new ServiceUnavailableError('Login is unavailable: the login throttle cannot reach its store.', { cause: error });
+    });
+    if (refusals.length > 0) {
+      for (const { kind } of refusals) this.options.onThrottled?.(kind);
+      throw new TooManyRequestsError(Math.max(1, Math.ceil(Math.max(...refusals.map((r) => r.wait)) / 1000)));
+    }
+    const result = await verify();
+    try {
+      for (const key of keys) await (key.kind === 'username' ? this.store.reset(key) : this.store.refund(key));
+    } catch (error) {
+      // The login stands; the counts stay stricter than they should until the window forgets them.
+      this.options.logger?.warn({ err: error }, 'login throttle: could not record a successful login');
+    }
+    return result;
+  }
+
+  /** Deletes the counts the window has forgotten (also done on a timer with the PostgreSQL store). */
+  prune(): Promise<number> {
+    return this.store.prune(this.now());
+  }
+
+  async close(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.store.close();
+  }
+
+  /**
+   * The username is kept as a digest of its lowercased form: one count for every spelling, and
+   * the table never holds what was typed (sometimes a password, typed in the wrong field).
+   */
+  private keysOf({ username, ip }: LoginAttempt): ThrottleKey[] {
+    const name = createHash('sha256').update(username.normalize('NFC').toLowerCase(), 'utf8').digest('hex');
+    const keys: ThrottleKey[] = [{ kind: 'username', key: name, freeAttempts: this.limits.usernameAttempts }];
+    if (ip !== null) keys.push({ kind: 'ip', key: ip, freeAttempts: this.limits.ipAttempts });
+    return keys;
+  }
+
+  private async pruneQuietly(): Promise<void> {
+    try {
+      await this.prune();
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'login throttle: pruning failed');
+    }
+  }
+}
+
+/**
+ * The login throttle the settings describe: counts in Redis when `redisUrl` is set, else in
+ * PostgreSQL (pruned once per window, at least hourly); `null` when `loginThrottle` is `null`.
+ */
+export function createLoginThrottle(settings: SsoSettings, orm: MikroORM, options: LoginThrottleOptions = {}): LoginThrottle | null {
+  const limits = settings.loginThrottle;
+  if (limits === null) return null;
+  const timing: ThrottleTiming = { backoffBase: limits.backoff.base * 1000, backoffMax: limits.backoff.max * 1000, window: limits.window * 1000 };
+  if (settings.redisUrl === null) {
+    return new LoginThrottle(new PostgresThrottleStore(orm, timing), limits, { ...options, pruneInterval: Math.min(timing.window, 3_600_000) });
+  }
+  // Logins fail (503) after one reconnection attempt rather than wait for Redis to come back.
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => options.logger?.warn({ err: error }, 'login throttle: Redis connection error'));
+  return new LoginThrottle(new RedisThrottleStore(redis, timing, options.redisKeyPrefix ?? 'sso:login-throttle:'), limits, options);
+}
