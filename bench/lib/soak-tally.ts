@@ -39,7 +39,7 @@ const MAX_SAMPLES = 5;
 /**
  * Counts every answer of a soak by operation and by class (`HTTP <status> <code>`, or
  * `network <code>`), and judges it: 5xx answers, network failures, and answers other than the
- * one the operation expects (a success, or an `UNAUTHENTICATED` refusal) are unexpected.
+ * one the operation expects (a success, or an `UNAUTHENTICATED` or throttled refusal) are unexpected.
  */
 export class SoakTally {
   readonly operations = new Map<SoakOperation, OperationStats>(
@@ -61,9 +61,10 @@ export class SoakTally {
 
     let expected = false;
     if (answer.kind === 'http' && answer.status < 500) {
-      if (answer.status === 429) {
+      if (answer.status === 429 || answer.code === 'TOO_MANY_REQUESTS') {
+        // The decoy user's wrong passwords are meant to be throttled; anything else throttled is not.
         stats.throttled += 1;
-        expected = true;
+        expected = expect === 'refusal';
       } else if (expect === 'success' && answer.ok) {
         stats.succeeded += 1;
         expected = true;

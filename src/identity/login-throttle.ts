@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SsoSettings } from '../config/settings.js';
+import { databaseUnavailableError } from '../db/unavailable.js';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.js';
 import { PostgresThrottleStore } from './lib/postgres-throttle-store.js';
 import { RedisThrottleStore } from './lib/redis-throttle-store.js';
@@ -56,6 +57,9 @@ export class LoginThrottle {
   async attempt<T>(attempt: LoginAttempt, verify: () => Promise<T>): Promise<T> {
     const keys = this.keysOf(attempt);
     const refusals = await this.store.reserve(keys, this.now()).catch((error: unknown) => {
+      // PostgreSQL down answers as every query does then; the one message clients see for it.
+      const unavailable = databaseUnavailableError(error);
+      if (unavailable) throw unavailable;
       this.options.logger?.error({ err: error }, 'login throttle: its store cannot be reached');
       throw new ServiceUnavailableError('Login is unavailable: the login throttle cannot reach its store.', { cause: error });
     });

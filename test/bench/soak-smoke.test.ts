@@ -76,7 +76,7 @@ describe('soak (npm run soak)', () => {
     assert.match(stderr, /--duration must be[\s\S]*usage: soak/);
   });
 
-  it('judges answers: 5xx, network failures and wrong outcomes are unexpected; 429 and intended refusals are not', () => {
+  it('judges answers: 5xx, network failures, wrong outcomes and throttled successes are unexpected; throttled wrong passwords and intended refusals are not', () => {
     const tally = new SoakTally();
     const http = (status: number, code: string | null, ok = code === null) => ({ kind: 'http' as const, status, code, ok, detail: '' });
     tally.record('me', 'success', http(200, null), 1);
@@ -86,14 +86,16 @@ describe('soak (npm run soak)', () => {
     tally.record('me', 'success', { kind: 'network', code: 'ECONNRESET', detail: 'socket hang up' }, 1);
     tally.record('login', 'success', http(429, 'TOO_MANY_REQUESTS'), 1);
     tally.record('login (wrong password)', 'refusal', http(200, 'UNAUTHENTICATED'), 1);
+    tally.record('login (wrong password)', 'refusal', http(200, 'TOO_MANY_REQUESTS'), 1);
     tally.record('login (wrong password)', 'refusal', http(200, null), 1);
     tally.record('me (revoked session)', 'refusal', http(200, 'FORBIDDEN'), 1);
     const me = tally.operations.get('me')!;
     assert.deepEqual([me.requests, me.succeeded, me.unexpected], [5, 1, 4]);
-    assert.equal(tally.operations.get('login')!.throttled, 1);
-    assert.deepEqual([tally.operations.get('login (wrong password)')!.refused, tally.operations.get('login (wrong password)')!.unexpected], [1, 1], 'a wrong password that logs in is unexpected');
+    assert.deepEqual([tally.operations.get('login')!.throttled, tally.operations.get('login')!.unexpected], [1, 1], 'a right password throttled is unexpected');
+    const wrong = tally.operations.get('login (wrong password)')!;
+    assert.deepEqual([wrong.refused, wrong.throttled, wrong.unexpected], [1, 1, 1], 'a wrong password that logs in is unexpected');
     assert.equal(tally.operations.get('me (revoked session)')!.unexpected, 1);
-    assert.equal(tally.unexpected, 6);
+    assert.equal(tally.unexpected, 7);
     assert.deepEqual(tally.classes.get('HTTP 200 OK'), { count: 2, unexpected: 1, operations: new Set(['me', 'login (wrong password)']) });
     assert.equal(tally.classes.get('network ECONNRESET')!.unexpected, 1);
     assert.equal(tally.samples.length, 5, 'the first five are kept');

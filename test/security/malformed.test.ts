@@ -142,9 +142,14 @@ describe('security: malformed encodings', () => {
     const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     await refusedByDecode(craft(HEADER, `{"iss":"myapp","a":${nested}}`, attacker), t.identity, 'TOKEN_SIGNATURE_INVALID', 'deeply nested payload');
 
-    const large = craft(HEADER, { ...t.sessionClaims, big: 'x'.repeat(9000) }, attacker);
-    await refusedByIdentity(t, large, 'TOKEN_SIGNATURE_INVALID', '12 KB token');
-    await refusedBySubgraph(t, large, 'TOKEN_SIGNATURE_INVALID', '12 KB token');
+    // Under limits.maxTokenLength (8192) a large token reaches the signature check; over it, it is
+    // refused before any decoding.
+    const large = craft(HEADER, { ...t.sessionClaims, big: 'x'.repeat(5000) }, attacker);
+    await refusedByIdentity(t, large, 'TOKEN_SIGNATURE_INVALID', '7 KB token');
+    await refusedBySubgraph(t, large, 'TOKEN_SIGNATURE_INVALID', '7 KB token');
+    const overLimit = craft(HEADER, { ...t.sessionClaims, big: 'x'.repeat(9000) }, attacker);
+    await refusedByIdentity(t, overLimit, 'TOKEN_TOO_LONG', '12 KB token');
+    await refusedBySubgraph(t, overLimit, 'TOKEN_TOO_LONG', '12 KB token');
     const tooLarge = `JWT ${craft(HEADER, { ...t.sessionClaims, big: 'x'.repeat(64 * 1024) }, attacker)}`;
     for (const url of [t.sso.url, t.subgraphUrl]) {
       const { status } = await rawRequest(url, Buffer.from(tooLarge));
