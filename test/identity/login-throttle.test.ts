@@ -9,6 +9,7 @@ import type { ThrottleKind } from '../../src/identity/login-throttle.js';
 import { identityMigrations } from '../../src/identity/migrations/index.js';
 import { IdentityService } from '../../src/server/identity-service.js';
 import { createTestLogger } from '../support/database.js';
+import { scrape } from '../support/metrics.js';
 import { LOGIN, startIdentity, type GraphQLResponse, type TestIdentity } from '../support/identity.js';
 
 /** The cost of this file's hashes: not the suite's usual 4, so that a cost fixed in code would show. */
@@ -82,6 +83,9 @@ describe('login throttle (PostgreSQL store)', () => {
     assert.deepEqual(outcomes.filter((o) => JSON.stringify(o) !== JSON.stringify(WRONG)), Array(47).fill(refused(1)));
     assert.ok(responses.every((r) => r.status === 200), 'a field error, not a refused request');
     assert.deepEqual(throttled, Array(47).fill('username'));
+    const metrics = await scrape(sso.origin);
+    assert.equal(metrics.value('sso_login_throttled_total', { kind: 'username' }), 47);
+    assert.equal(metrics.value('sso_logins_total', { outcome: 'throttled' }), 47);
 
     assert.deepEqual(outcome(await login('erin', 'erin-password')), refused(1), 'the right password waits too');
     assert.equal(comparisons.count, 3, 'a throttled attempt runs no bcrypt');
