@@ -126,11 +126,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * to date). On a PostgreSQL server they may take longer than a request's `statement_timeout`, so
  * it is lifted for their transaction (the embedded database has none, and one connection only).
  */
+/**
+ * A PGlite served over the wire protocol at a URL (as the tests do without TEST_DATABASE_URL) runs
+ * one transaction at a time for all its clients, so the migrator's reads on other pooled
+ * connections would wait behind the migrations' transaction until the pool times out.
+ */
+async function servedByPGlite(db: Database): Promise<boolean> {
+  const [row] = await db.orm.em.getConnection().execute<{ version: string }[]>('select version() as version');
+  return /PGlite/.test(row?.version ?? '');
+}
+
 export async function migrate(db: Database): Promise<string[]> {
   const migrator = db.orm.getMigrator();
   const connection = db.orm.em.getConnection();
   const applied =
-    db.kind === 'postgresql'
+    db.kind === 'postgresql' && !(await servedByPGlite(db))
       ? await connection.transactional(async (transaction) => {
           await connection.execute('set local statement_timeout = 0', [], 'run', transaction);
           return migrator.up({ transaction });
