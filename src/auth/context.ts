@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
+import { authenticatePayload, userFromClaims } from '../identity/authenticate-payload.js';
 import { ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
@@ -12,6 +13,7 @@ import { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
 import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
+import { knownUser, lazyUser } from './lib/user-promise.js';
 import { requestInfo } from './request-info.js';
 
 /** The GraphQL context every graphql-sso service builds. */
@@ -20,7 +22,8 @@ export interface SsoContext<TUser = unknown> {
   auth: TokenPayload | null;
   /**
    * What `authenticatePayload` returns for the token (`null` for an anonymous request), run on
-   * the first `await ctx.user`: a request that never needs the user costs no lookup. Where tokens
+   * the first `await ctx.user`: a request that never needs the user costs no lookup. (The built-in
+   * one of a service without sessions reads only the claims: that user is known at once.) Where tokens
    * are tied to sessions (`verifySessionToken`), the session check is part of verifying the token,
    * so it has already run and a revoked session refused the whole request.
    */
@@ -58,21 +61,6 @@ export interface SsoContextArgs {
 }
 
 /**
- * A promise whose work starts on its first `then`, so that spreading or passing the context
- * around never triggers it.
- */
-function lazy<T>(run: () => Promise<T>): Promise<T> {
-  let started: Promise<T> | undefined;
-  const start = () => (started ??= run());
-  return {
-    then: (onFulfilled, onRejected) => start().then(onFulfilled, onRejected),
-    catch: (onRejected) => start().catch(onRejected),
-    finally: (onFinally) => start().finally(onFinally),
-    [Symbol.toStringTag]: 'Promise',
-  } as Promise<T>;
-}
-
-/**
  * A context function for Apollo Server (`context: createSsoContext({...})`): reads the
  * `Authorization` header and verifies the token with `decodeJwtToken`, once per request; the
  * user comes from `authenticatePayload` when first awaited (`ctx.user`). No header: an anonymous context. A present but
@@ -88,13 +76,16 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       : settings.verifiedTokenCacheSize > 0
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
+  // The built-in authenticatePayload of a service without sessions only reads the claims: the
+  // user is known at once, and fields guarded by policies need not wait for it.
+  const userInClaims = settings.authenticatePayload === authenticatePayload && sessions === undefined;
   return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
     const request = requestInfo(req, settings.trustProxy);
     try {
       const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
         maxTokenLength: settings.limits.maxTokenLength,
       });
-      if (token === null) return { auth: null, user: Promise.resolve(null), token: null, request };
+      if (token === null) return { auth: null, user: knownUser(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await settings.decodeJwtToken(token, { settings, keys, cache });
       const authenticate = async () =>
@@ -102,10 +93,10 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       if (settings.verifySessionToken) {
         const user = await authenticate();
         metrics?.tokenVerified('valid', '');
-        return { auth, user: Promise.resolve(user), token, request };
+        return { auth, user: knownUser(user), token, request };
       }
       metrics?.tokenVerified('valid', '');
-      return { auth, user: lazy(authenticate), token, request };
+      return { auth, user: userInClaims ? knownUser(userFromClaims(auth) as TUser) : lazyUser(authenticate), token, request };
     } catch (error) {
       // A session check while the database is unreachable refuses the request with 503.
       const known = error instanceof SsoError || error instanceof GraphQLError ? error : databaseUnavailableError(error);

@@ -5,6 +5,9 @@ export interface ParseAuthorizationHeaderOptions {
   maxTokenLength?: number;
 }
 
+/** What `trim` removes; a token is one run of anything else. */
+const WHITESPACE = /\s/;
+
 /**
  * The token of an `Authorization: <scheme> <token>` header; `null` when there is no header.
  * A header that is present but not of that form is refused, never ignored.
@@ -18,21 +21,23 @@ export function parseAuthorizationHeader(
   if (Array.isArray(value)) {
     throw new AuthenticationError('AUTH_HEADER_INVALID', 'Invalid token header. Send one Authorization header.');
   }
-  const parts = value.trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0) return null;
-  if (parts[0]!.toLowerCase() !== scheme.toLowerCase()) {
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  const schemeEnd = trimmed.search(WHITESPACE);
+  const given = schemeEnd === -1 ? trimmed : trimmed.slice(0, schemeEnd);
+  if (given.toLowerCase() !== scheme.toLowerCase()) {
     throw new AuthenticationError(
       'AUTH_HEADER_INVALID',
       `Invalid token header. Expected "Authorization: ${scheme} <token>".`,
     );
   }
-  if (parts.length === 1) {
+  if (schemeEnd === -1) {
     throw new AuthenticationError('AUTH_HEADER_INVALID', 'Invalid token header. No credentials provided.');
   }
-  if (parts.length > 2) {
+  const token = trimmed.slice(schemeEnd).trimStart();
+  if (WHITESPACE.test(token)) {
     throw new AuthenticationError('AUTH_HEADER_INVALID', 'Invalid token header. Token string should not contain spaces.');
   }
-  const token = parts[1]!;
   if (token.length > maxTokenLength) {
     throw new AuthenticationError(
       'TOKEN_TOO_LONG',

@@ -8,5 +8,10 @@ import type { TokenPayload } from '../jwt/claims.js';
  */
 export async function authenticatePayload(payload: TokenPayload, context: AuthenticateContext): Promise<unknown> {
   if (context.sessions) return context.sessions.authenticate(payload, context.request);
+  return userFromClaims(payload);
+}
+
+/** The user as the verified claims describe it, for a service with no user table of its own. */
+export function userFromClaims(payload: TokenPayload): { id: string | number; email: string | null } {
   return { id: payload.uid, email: payload.email ?? null };
 }

@@ -46,8 +46,9 @@ interface CommonOptions<TContext> {
   getClaims?: (context: TContext) => Claims | null;
   /**
    * The application's user, handed to policies. Default: `defaultGetUser` (`context.user`). When
-   * it is a promise (the lazy `ctx.user` of `createSsoContext`), every guarded field awaits it, and
-   * a rejection (e.g. `USER_INACTIVE`) fails the field like an unmet requirement.
+   * it is a promise (`ctx.user` of `createSsoContext`), guarded fields wait until it settles (the
+   * first one awaits it; `createSsoContext`'s, once settled or known from the start, is read at
+   * once), and a rejection (e.g. `USER_INACTIVE`) fails the field like an unmet requirement.
    */
   getUser?: (context: TContext) => unknown;
   /** The scopes granted by some claims. Default: `defaultExtractScopes` (`scopes` array plus `scope` string). */

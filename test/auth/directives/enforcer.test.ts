@@ -1,9 +1,15 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import type { IncomingMessage } from 'node:http';
 import assert from 'node:assert/strict';
 import { execute, executeSync, parse } from 'graphql';
 import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
 import { definePolicies } from '../../../src/auth/directives/policies.js';
 import { AuthenticationError } from '../../../src/errors.js';
+import { createSsoContext } from '../../../src/auth/context.js';
+import { resolveSettings } from '../../../src/config/resolve.js';
+import { encodeJwtToken } from '../../../src/jwt/encode.js';
+import { KeyStore } from '../../../src/jwt/key-store.js';
+import { createKeyDir, type TestKeyDir } from '../../support/keys.js';
 import { LINK, claims, subgraph } from './support.js';
 
 const SDL = `${LINK}
@@ -74,5 +80,52 @@ describe('the enforcer', () => {
       assert.equal(result.errors?.[0]?.message, 'User inactive or deleted.');
     }
     assert.equal(user.awaited, 1);
+  });
+});
+
+describe('the enforcer with the context of createSsoContext', () => {
+  let dir: TestKeyDir;
+  let token: string;
+  let context: (req: IncomingMessage) => Promise<unknown>;
+  before(async () => {
+    dir = createKeyDir();
+    const file = await dir.add('myapp-1');
+    const issuer = resolveSettings({ identity: 'myapp', keyStoreRoot: dir.root, privateKeys: { myapp: [file] }, authorizationAudience: ['otherapp'] });
+    token = encodeJwtToken(
+      { token: 'auth', sid: 's1', uid: 'u1', account: '1', scopes: ['accounts:read-balance'] },
+      { settings: issuer, keys: KeyStore.load(issuer) },
+    ) as string;
+    // A subgraph with no user table: the built-in authenticatePayload takes the user from the claims.
+    const settings = resolveSettings({ identity: 'otherapp', acceptedIssuers: ['myapp'], verifySessionToken: false, keyStoreRoot: dir.root, publicKeys: { myapp: [file] } });
+    const build = createSsoContext({ settings });
+    context = (req) => build({ req });
+  });
+  after(() => dir.remove());
+
+  const request = (authorization?: string) =>
+    ({ headers: authorization ? { authorization } : {}, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+
+  it('runs fields guarded by policies synchronously: the user in the claims is known at once', async () => {
+    const seen: unknown[] = [];
+    const guarded = applyAuthDirectives(subgraph(SDL, { Query: { account: () => ACCOUNT } }), {
+      policies: definePolicies({
+        'account-member': ({ claims: c, user, args, parent }) => {
+          seen.push(user);
+          return String(c.account) === String(args.id ?? (parent as { id?: string }).id);
+        },
+      }),
+    });
+    const contextValue = await context(request(`JWT ${token}`));
+    const result = execute({ schema: guarded, document: QUERY, contextValue });
+    assert.ok(!(result instanceof Promise), 'execution finished without awaiting anything');
+    assert.deepEqual(JSON.parse(JSON.stringify(result)), { data: { account: { name: 'Alice & Co', balance: 1200 } } });
+    assert.deepEqual(seen, [{ id: 'u1', email: null }, { id: 'u1', email: null }]);
+  });
+
+  it('refuses an anonymous request synchronously', async () => {
+    const result = execute({ schema: schema(), document: QUERY, contextValue: await context(request()) });
+    assert.ok(!(result instanceof Promise));
+    assert.deepEqual(JSON.parse(JSON.stringify(result.data)), { account: null });
+    assert.equal(result.errors?.[0]?.extensions.code, 'UNAUTHENTICATED');
   });
 });

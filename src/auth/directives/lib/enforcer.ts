@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { SsoError } from '../../../errors.js';
 import { toGraphQLError } from '../../graphql-errors.js';
+import { settledUser, type UserOutcome } from '../../lib/user-promise.js';
 import { defaultExtractScopes, defaultGetClaims, defaultGetUser } from '../defaults.js';
 import type { AuthDirectivesOptions, Claims, Policy, PolicyInput } from '../types.js';
 import { deniedByPolicy, missingScopes, unauthenticated, type Refusal } from './denials.js';
@@ -45,9 +46,6 @@ const rethrowAsPolicyFailure = (error: unknown): never => {
   throw policyFailure(error);
 };
 
-/** How a promised user settled, remembered per promise (a promise settles once). */
-type Settled = { ok: true; user: unknown } | { ok: false; error: unknown };
-
 /** Binds the extension points of `options` once; no state beyond per-claims and per-user caches. */
 export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext>): Enforcer {
   // Resolvers hand over the context as `unknown`; it is the `TContext` these hooks were typed for.
@@ -56,8 +54,9 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
   const extractScopes = options.extractScopes ?? defaultExtractScopes;
   const policies = new Map(Object.entries(options.policies ?? {})) as Map<string, Policy<unknown>>;
   const scopeCache = new WeakMap<Claims, ReadonlySet<string>>();
-  // The lazy `ctx.user` is awaited by the first guarded field of a request; the others read how it settled.
-  const settledUsers = new WeakMap<PromiseLike<unknown>, Settled>();
+  // A promised user (another `getUser`'s) is awaited by the first guarded field of a request; the
+  // others read how it settled. `createSsoContext`'s own tell that themselves.
+  const settledUsers = new WeakMap<PromiseLike<unknown>, UserOutcome>();
 
   const scopesOf = (claims: Claims): ReadonlySet<string> => {
     let scopes = scopeCache.get(claims);
@@ -144,15 +143,15 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
       // a token whose user is refused (e.g. deactivated) passes no requirement.
       const user = getUser(target.context);
       if (!isPromiseLike(user)) return checkPolicies(requirements, claims, user, target);
-      const settled = settledUsers.get(user);
+      const settled = settledUser(user) ?? settledUsers.get(user);
       if (settled) {
         if (!settled.ok) throw policyFailure(settled.error);
-        return checkPolicies(requirements, claims, settled.user, target);
+        return checkPolicies(requirements, claims, settled.value, target);
       }
       return Promise.resolve(
         user.then(
           (resolved) => {
-            settledUsers.set(user, { ok: true, user: resolved });
+            settledUsers.set(user, { ok: true, value: resolved });
             return checkPolicies(requirements, claims, resolved, target);
           },
           (error: unknown) => {
