@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
+import { withForkedEntityManager } from '../db/forked-entity-manager.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
 import { authenticatePayload, userFromClaims } from '../identity/authenticate-payload.js';
 import { ServiceUnavailableError, SsoError } from '../errors.js';
@@ -89,7 +90,7 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await settings.decodeJwtToken(token, { settings, keys, cache });
       const authenticate = async () =>
-        (await settings.authenticatePayload(auth, { settings, sessions, request, em: orm?.em.fork() })) as TUser;
+        (await settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm))) as TUser;
       if (settings.verifySessionToken) {
         const user = await authenticate();
         metrics?.tokenVerified('valid', '');

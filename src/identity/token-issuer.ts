@@ -4,6 +4,7 @@ import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/c
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import type { IdentityServices } from './services.js';
+import { withForkedEntityManager } from '../db/forked-entity-manager.js';
 
 async function encode({ settings, keys, metrics }: IdentityServices, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
   const token = await settings.encodeJwtToken(payload, { settings, keys });
@@ -69,14 +70,9 @@ async function logIn(services: IdentityServices, { username, password, clientId,
 /** Obtains (or reuses) the session of a user whose credentials were checked, and signs its token. */
 async function signSessionToken(services: IdentityServices, user: User, client: string, request: RequestInfo): Promise<string> {
   const sessionToken = await services.sessions.obtain(user, client, request);
-  const payload = await services.settings.createSessionPayload({
-    sessionToken,
-    user,
-    args: {},
-    settings: services.settings,
-    em: services.orm.em.fork(),
-    request,
-  });
+  const payload = await services.settings.createSessionPayload(
+    withForkedEntityManager({ sessionToken, user, args: {}, settings: services.settings, request }, services.orm),
+  );
   return encode(services, payload, 'session');
 }
 
@@ -105,14 +101,9 @@ export async function issueAuthorizationToken(
   assertSessionToken(auth);
   if (!user) throw new AuthenticationError('NOT_AUTHENTICATED', SESSION_TOKEN_REQUIRED);
   const sessionToken = await services.sessions.getActive(auth.sid, user.id);
-  const payload = await services.settings.createAuthorizationPayload({
-    sessionToken,
-    user,
-    args,
-    settings: services.settings,
-    em: services.orm.em.fork(),
-    request,
-  });
+  const payload = await services.settings.createAuthorizationPayload(
+    withForkedEntityManager({ sessionToken, user, args, settings: services.settings, request }, services.orm),
+  );
   return encode(services, payload, 'authorization');
 }
 

@@ -1,0 +1,17 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+
+/**
+ * `fields` with an `em` that is a fork of `orm.em` made when first read, the same one on every
+ * read. Hooks (`createAuthorizationPayload`, `authenticatePayload`) get an EntityManager of
+ * their own, and a request whose hooks never query pays for no fork: forking builds an
+ * EntityManager and a unit of work, and sets the ORM's configuration twice.
+ */
+export function withForkedEntityManager<T extends object>(fields: T, orm: MikroORM | undefined): T & { em?: EntityManager } {
+  if (orm === undefined) return fields;
+  let em: EntityManager | undefined;
+  return Object.defineProperty(fields, 'em', {
+    get: () => (em ??= orm.em.fork()),
+    enumerable: true,
+    configurable: true,
+  }) as T & { em?: EntityManager };
+}
