@@ -6,7 +6,6 @@ import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/s
 import type { TokenPayload } from '../jwt/claims.js';
 import { withForkedEntityManager } from '../db/forked-entity-manager.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
-import { authenticatePayload, userFromClaims } from '../identity/authenticate-payload.js';
 import { ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
@@ -23,8 +22,9 @@ export interface SsoContext<TUser = unknown> {
   auth: TokenPayload | null;
   /**
    * What `authenticatePayload` returns for the token (`null` for an anonymous request), run on
-   * the first `await ctx.user`: a request that never needs the user costs no lookup. (The built-in
-   * one of a service without sessions reads only the claims: that user is known at once.) Where tokens
+   * the first `await ctx.user`: a request that never needs the user costs no lookup. (One that
+   * answers without a promise, as the built-in one of a service without sessions does, is known at
+   * once: guarded fields read it without waiting.) Where tokens
    * are tied to sessions (`verifySessionToken`), the session check is part of verifying the token,
    * so it has already run and a revoked session refused the whole request.
    */
@@ -77,9 +77,6 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       : settings.verifiedTokenCacheSize > 0
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
-  // The built-in authenticatePayload of a service without sessions only reads the claims: the
-  // user is known at once, and fields guarded by policies need not wait for it.
-  const userInClaims = settings.authenticatePayload === authenticatePayload && sessions === undefined;
   return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
     const request = requestInfo(req, settings.trustProxy);
     try {
@@ -89,15 +86,15 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       if (token === null) return { auth: null, user: knownUser(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await settings.decodeJwtToken(token, { settings, keys, cache });
-      const authenticate = async () =>
-        (await settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm))) as TUser;
+      const authenticate = () =>
+        settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>;
       if (settings.verifySessionToken) {
         const user = await authenticate();
         metrics?.tokenVerified('valid', '');
         return { auth, user: knownUser(user), token, request };
       }
       metrics?.tokenVerified('valid', '');
-      return { auth, user: userInClaims ? knownUser(userFromClaims(auth) as TUser) : lazyUser(authenticate), token, request };
+      return { auth, user: lazyUser(authenticate), token, request };
     } catch (error) {
       // A session check while the database is unreachable refuses the request with 503.
       const known = error instanceof SsoError || error instanceof GraphQLError ? error : databaseUnavailableError(error);

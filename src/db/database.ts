@@ -122,11 +122,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 /**
- * Applies pending migrations, all in one transaction; returns the names applied (none: already up
- * to date). On a PostgreSQL server they may take longer than a request's `statement_timeout`, so
- * it is lifted for their transaction (the embedded database has none, and one connection only).
- */
-/**
  * A PGlite served over the wire protocol at a URL (as the tests do without TEST_DATABASE_URL) runs
  * one transaction at a time for all its clients, so the migrator's reads on other pooled
  * connections would wait behind the migrations' transaction until the pool times out.
@@ -136,6 +131,11 @@ async function servedByPGlite(db: Database): Promise<boolean> {
   return /PGlite/.test(row?.version ?? '');
 }
 
+/**
+ * Applies pending migrations, all in one transaction; returns the names applied (none: already up
+ * to date). On a PostgreSQL server they may take longer than a request's `statement_timeout`, so
+ * it is lifted for their transaction (the embedded database has none, and one connection only).
+ */
 export async function migrate(db: Database): Promise<string[]> {
   const migrator = db.orm.getMigrator();
   const connection = db.orm.em.getConnection();

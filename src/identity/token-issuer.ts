@@ -1,10 +1,10 @@
 import type { RequestInfo } from '../config/settings.js';
+import { withForkedEntityManager } from '../db/forked-entity-manager.js';
 import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import type { IdentityServices } from './services.js';
-import { withForkedEntityManager } from '../db/forked-entity-manager.js';
 
 async function encode({ settings, keys, metrics }: IdentityServices, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
   const token = await settings.encodeJwtToken(payload, { settings, keys });

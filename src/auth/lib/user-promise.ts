@@ -1,8 +1,10 @@
 /**
- * `ctx.user` of `createSsoContext`: a promise of the request's user whose work starts on its first
- * `then` (spreading or passing the context around never triggers a lookup), and whose outcome,
- * once known, can be read without awaiting. Guarded fields read it so: a field that need not wait
- * stays synchronous, and graphql-js runs a synchronous field without building promises for it.
+ * `ctx.user` of `createSsoContext`: a promise of the request's user whose lookup starts when the
+ * user is first needed (spreading or passing the context around never triggers it), and whose
+ * outcome can be read without awaiting once it is known. A lookup that answers without a promise
+ * (the built-in `authenticatePayload` of a service without sessions reads only the claims) is
+ * known at once, so guarded fields need not wait for it: graphql-js then runs them synchronously,
+ * without building promises for them.
  */
 
 export type UserOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -10,43 +12,67 @@ export type UserOutcome = { ok: true; value: unknown } | { ok: false; error: unk
 const OUTCOME = Symbol('graphql-sso.userOutcome');
 
 interface UserPromise<T> extends Promise<T> {
-  [OUTCOME]?: UserOutcome;
+  /** Starts the lookup if it has not started; its outcome, if known by then. */
+  [OUTCOME](): UserOutcome | undefined;
 }
 
-function userPromise<T>(work: () => Promise<T>, known?: UserOutcome): Promise<T> {
-  let started: Promise<T> | undefined;
-  const start = () =>
-    (started ??= work().then(
-      (value) => {
-        promise[OUTCOME] = { ok: true, value };
-        return value;
-      },
-      (error: unknown) => {
-        promise[OUTCOME] = { ok: false, error };
-        throw error;
-      },
-    ));
-  const promise = {
-    [OUTCOME]: known,
-    then: (onFulfilled, onRejected) => start().then(onFulfilled, onRejected),
-    catch: (onRejected) => start().catch(onRejected),
-    finally: (onFinally) => start().finally(onFinally),
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** A user looked up by `work` when first needed; `work` runs once. */
+export function lazyUser<T>(work: () => T | PromiseLike<T>): Promise<T> {
+  let outcome: UserOutcome | undefined;
+  let pending: Promise<T> | undefined;
+  const start = () => {
+    if (outcome !== undefined || pending !== undefined) return;
+    try {
+      const result = work();
+      if (!isPromiseLike(result)) {
+        outcome = { ok: true, value: result };
+        return;
+      }
+      pending = Promise.resolve(result).then(
+        (value) => {
+          outcome = { ok: true, value };
+          return value;
+        },
+        (error: unknown) => {
+          outcome = { ok: false, error };
+          throw error;
+        },
+      );
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+  };
+  // A promise made when asked for, so that a known failure is never an unhandled rejection.
+  const settled = (): Promise<T> => {
+    start();
+    if (outcome === undefined) return pending!;
+    return outcome.ok ? Promise.resolve(outcome.value as T) : Promise.reject(outcome.error);
+  };
+  return {
+    [OUTCOME]: () => {
+      start();
+      return outcome;
+    },
+    then: (onFulfilled, onRejected) => settled().then(onFulfilled, onRejected),
+    catch: (onRejected) => settled().catch(onRejected),
+    finally: (onFinally) => settled().finally(onFinally),
     [Symbol.toStringTag]: 'Promise',
   } as UserPromise<T>;
-  return promise;
 }
 
-/** A user looked up by `work` when first awaited. */
-export function lazyUser<T>(work: () => Promise<T>): Promise<T> {
-  return userPromise(work);
-}
-
-/** A user known already (no lookup, or one that has run). */
+/** A user known already. */
 export function knownUser<T>(value: T): Promise<T> {
-  return userPromise(() => Promise.resolve(value), { ok: true, value });
+  return lazyUser(() => value);
 }
 
-/** How `promise` settled, if it is one of these and has; `undefined` otherwise. */
-export function settledUser(promise: unknown): UserOutcome | undefined {
-  return (promise as UserPromise<unknown> | null | undefined)?.[OUTCOME];
+/**
+ * For a `lazyUser`: starts its lookup if it has not started, and returns the outcome if known by
+ * then. `undefined` for anything else, or a lookup still running.
+ */
+export function userOutcome(user: unknown): UserOutcome | undefined {
+  return (user as Partial<UserPromise<unknown>> | null | undefined)?.[OUTCOME]?.();
 }

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { SsoError } from '../../../errors.js';
 import { toGraphQLError } from '../../graphql-errors.js';
-import { settledUser, type UserOutcome } from '../../lib/user-promise.js';
+import { userOutcome, type UserOutcome } from '../../lib/user-promise.js';
 import { defaultExtractScopes, defaultGetClaims, defaultGetUser } from '../defaults.js';
 import type { AuthDirectivesOptions, Claims, Policy, PolicyInput } from '../types.js';
 import { deniedByPolicy, missingScopes, unauthenticated, type Refusal } from './denials.js';
@@ -54,8 +54,8 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
   const extractScopes = options.extractScopes ?? defaultExtractScopes;
   const policies = new Map(Object.entries(options.policies ?? {})) as Map<string, Policy<unknown>>;
   const scopeCache = new WeakMap<Claims, ReadonlySet<string>>();
-  // A promised user (another `getUser`'s) is awaited by the first guarded field of a request; the
-  // others read how it settled. `createSsoContext`'s own tell that themselves.
+  // A promised user is awaited by the first guarded field of a request; the others read how it
+  // settled. `createSsoContext`'s (`lazyUser`) tells that itself, at once when known at once.
   const settledUsers = new WeakMap<PromiseLike<unknown>, UserOutcome>();
 
   const scopesOf = (claims: Claims): ReadonlySet<string> => {
@@ -143,7 +143,7 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
       // a token whose user is refused (e.g. deactivated) passes no requirement.
       const user = getUser(target.context);
       if (!isPromiseLike(user)) return checkPolicies(requirements, claims, user, target);
-      const settled = settledUser(user) ?? settledUsers.get(user);
+      const settled = userOutcome(user) ?? settledUsers.get(user);
       if (settled) {
         if (!settled.ok) throw policyFailure(settled.error);
         return checkPolicies(requirements, claims, settled.value, target);
