@@ -28,7 +28,9 @@ export type SsoErrorCode =
   | 'CONFLICT'
   | 'NOT_FOUND'
   | 'SERVICE_UNAVAILABLE'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'PACKAGE_MISSING'
+  | 'INTERNAL';
 
 export class SsoError extends Error {
   readonly code: SsoErrorCode;
@@ -111,5 +113,19 @@ export class TooManyRequestsError extends SsoError {
   constructor(retryAfter: number) {
     super('TOO_MANY_REQUESTS', `Too many failed login attempts. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`);
     this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * A package that only some entry points or settings need is not installed (e.g. MikroORM for
+ * `graphql-sso/identity`): the message names it and the command that installs it.
+ */
+export class MissingPackageError extends SsoError {
+  /** The package that could not be loaded. */
+  readonly package: string;
+
+  constructor(pkg: string, message: string, options?: { cause?: unknown }) {
+    super('PACKAGE_MISSING', message, options);
+    this.package = pkg;
   }
 }

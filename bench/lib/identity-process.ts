@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { generateKeyPem, identityEntities, identityMigrations, migrate, openDatabase, resolveSettings, UserService, type Algorithm, type SsoConfig } from '../../src/index.js';
+import { generateKeyPem, resolveSettings, type Algorithm, type SsoConfig } from '../../src/index.js';
+import { identityEntities, identityMigrations, migrate, openDatabase, UserService } from '../../src/identity/index.js';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/graphql-sso.js');
 

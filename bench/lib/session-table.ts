@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
-import { identityEntities, resolveSettings, SessionService, UserService, type User } from '../../src/index.js';
+import { identityEntities, SessionService, UserService, type User } from '../../src/identity/index.js';
+import { resolveSettings } from '../../src/index.js';
 import { SessionCache } from '../../src/identity/session-cache.js';
 
 /**

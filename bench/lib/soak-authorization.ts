@@ -1,4 +1,8 @@
-import { createAuthorizationPayload as standardPayload, type PayloadInput, type UnsignedPayload } from '../../src/index.js';
+import {
+  createAuthorizationPayload as standardPayload,
+  type PayloadInput,
+  type UnsignedPayload,
+} from '../../src/index.js';
 import { SCOPE } from './subgraph-schema.js';
 
 /**

@@ -5,7 +5,13 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
-import { applyAuthDirectives, createSsoContext, definePolicies, formatSsoError, resolveSettings } from '../../src/index.js';
+import {
+  applyAuthDirectives,
+  createSsoContext,
+  definePolicies,
+  formatSsoError,
+  resolveSettings,
+} from '../../src/index.js';
 import { ACCOUNTS, hasScope, isAccountMember, POLICY, SCOPE, subgraphSchema, type ServerKeys } from './subgraph-schema.js';
 import { startYoga } from './subgraph-yoga.js';
 

@@ -2,7 +2,13 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from 'pino';
-import { buildSsoService, gatewayContext, SsoSupergraphManager, type GatewayContext, type SubgraphEndpoint } from '../../src/index.js';
+import {
+  buildSsoService,
+  gatewayContext,
+  SsoSupergraphManager,
+  type GatewayContext,
+  type SubgraphEndpoint,
+} from 'graphql-sso/gateway';
 
 export interface GatewayOptions {
   port: number;

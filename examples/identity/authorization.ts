@@ -1,5 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, Field, ID } from 'type-graphql';
-import { createAuthorizationPayload as standardClaims, ForbiddenError, type PayloadInput } from '../../src/index.js';
+import { createAuthorizationPayload as standardClaims, ForbiddenError, type PayloadInput } from 'graphql-sso';
 
 /** The extra argument of `obtainAuthorizationToken`: which account the token is for. */
 @ArgsType()
@@ -15,7 +16,7 @@ export const READ_BALANCE = 'accounts:read-balance';
  * The original's `account` example: a token for one account the user is a member of, with the
  * owner's scopes. Membership lives in the identity service's database (`account_member`).
  */
-export async function createAuthorizationPayload(input: PayloadInput<AccountArgs>) {
+export async function createAuthorizationPayload(input: PayloadInput<AccountArgs, EntityManager>) {
   const { user, args, em } = input;
   const membership = await em!.getConnection().execute<{ role: string }[]>(
     'select role from account_member where account_id = ? and user_id = ?',

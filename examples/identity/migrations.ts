@@ -1,6 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
-import { identityMigrations } from '../../src/index.js';
+import { identityMigrations } from 'graphql-sso/identity';
 
 /** Who belongs to which account, and as what: read when an authorization token is minted. */
 export class Migration20261128100000AccountMember extends Migration {

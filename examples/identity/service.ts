@@ -1,16 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  IdentityService,
-  User,
-  identityEntities,
-  migrate,
-  openDatabase,
-  resolveSettings,
-  writeKeyFile,
-  type Database,
-} from '../../src/index.js';
+import { IdentityService, User, identityEntities, migrate, openDatabase, type Database } from 'graphql-sso/identity';
+import { resolveSettings, writeKeyFile } from 'graphql-sso';
 import { AccountArgs, createAuthorizationPayload } from './authorization.js';
 import { demoIdentityMigrations } from './migrations.js';
 

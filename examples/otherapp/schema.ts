@@ -1,7 +1,13 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { ResolverMap } from 'graphql-sso';
 import { parse, type GraphQLSchema } from 'graphql';
-import { applyAuthDirectives, definePolicies, ForbiddenError, type AuthDirectivesOptions, type SsoContext } from '../../src/index.js';
+import {
+  applyAuthDirectives,
+  definePolicies,
+  ForbiddenError,
+  type AuthDirectivesOptions,
+  type SsoContext,
+} from 'graphql-sso';
 import type { Account, LocalUser } from './entities.js';
 import type { AccountService } from './services.js';
 
@@ -43,7 +49,7 @@ export const policies = definePolicies<OtherappContext>({
   },
 });
 
-const resolvers: GraphQLResolverMap<OtherappContext> = {
+const resolvers: ResolverMap<OtherappContext> = {
   Query: {
     account: (_parent, { id }: { id: string }, { accounts }) => accounts.findById(id),
     publicStatus: () => 'otherapp is up',

@@ -1,15 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from 'pino';
-import {
-  createSsoContext,
-  formatSsoError,
-  migrate,
-  openDatabase,
-  requestLimits,
-  resolveSettings,
-  type Database,
-} from '../../src/index.js';
+import { createSsoContext, formatSsoError, requestLimits, resolveSettings } from 'graphql-sso';
+import { migrate, openDatabase, type Database } from 'graphql-sso/identity';
 import { otherappEntities, type LocalUser } from './entities.js';
 import { otherappMigrations } from './migrations.js';
 import { buildOtherappSchema, type OtherappContext } from './schema.js';

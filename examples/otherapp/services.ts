@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuthenticationError, type AuthenticatePayload } from '../../src/index.js';
+import { AuthenticationError, type AuthenticatePayload } from 'graphql-sso';
 import { Account, AccountMember, LocalUser } from './entities.js';
 
 /** Accounts and who belongs to them. */

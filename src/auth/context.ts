@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
-import { withForkedEntityManager } from '../db/forked-entity-manager.js';
+import { withForkedEntityManager, type ForkableOrm } from './lib/forked-entity-manager.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
 import { ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
@@ -40,8 +39,8 @@ export interface SsoContextOptions {
   keys?: KeySource;
   /** Session checks of the identity service, for the built-in `authenticatePayload`. */
   sessions?: SessionAuthenticator;
-  /** A forked EntityManager of it is handed to `authenticatePayload` (e.g. to get-or-create users). */
-  orm?: MikroORM;
+  /** A MikroORM instance: a fork of its EntityManager is handed to `authenticatePayload` (e.g. to get-or-create users). */
+  orm?: ForkableOrm;
   /** Where failures that are not the client's fault are logged. */
   logger?: Logger;
   /**

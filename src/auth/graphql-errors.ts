@@ -1,5 +1,4 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { databaseUnavailableError } from '../db/unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError, TooManyRequestsError } from '../errors.js';
 
@@ -61,7 +60,8 @@ export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}
  * their GraphQL codes, without stack traces. Other errors keep Apollo's formatting.
  */
 export function formatSsoError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  // As `unwrapResolverError` of `@apollo/server/errors` does; this module works without Apollo Server.
+  const original = error instanceof GraphQLError && error.path && error.originalError ? error.originalError : error;
   const cause = original instanceof GraphQLError ? original.originalError : original;
   const ssoError = cause instanceof SsoError ? cause : (databaseUnavailableError(cause) ?? undefined);
   if (!(ssoError instanceof SsoError)) return formatted;

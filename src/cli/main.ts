@@ -1,18 +1,19 @@
-import 'reflect-metadata';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { printSubgraphSchema } from '@apollo/subgraph';
-import type { Logger } from 'pino';
-import { resolveSettings } from '../config/resolve.js';
-import { migrate, type Database } from '../db/index.js';
-import { InputError, SsoError } from '../errors.js';
-import { buildIdentitySchema } from '../identity/schema.js';
-import { UserService } from '../identity/user-service.js';
+import { SsoError } from '../errors.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { SUPPORTED_ALGORITHMS, type Algorithm } from '../jwt/lib/algorithms.js';
-import { IdentityService } from '../server/identity-service.js';
-import { isClusterWorker, leaveSigintToPrimary, nameWorkerInResponses, runCluster } from './cluster.js';
+import { importFeature } from '../lib/optional-packages.js';
+import { isClusterWorker } from './cluster.js';
 import { rotateKey } from './rotate-key.js';
-import { createCliLogger, openIdentityDatabase, readConfig, rereadConfig, serveSettings, settingsNeedingRestart } from './runtime.js';
+import { createCliLogger } from './runtime.js';
+import type { ServeOptions } from './serve.js';
+
+/**
+ * The commands that run the identity service load its packages (MikroORM, type-graphql, ...)
+ * only when they run, so that `keys generate` works without them and a missing one is named.
+ */
+const identityCommands = () => importFeature('graphql-sso/identity', () => import('./identity-commands.js'));
+const serveCommand = () => importFeature('graphql-sso/identity', () => import('./serve.js'));
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -51,113 +52,10 @@ program
   )
   .action(async (options: ServeOptions) => {
     const logger = createCliLogger();
+    const { servePrimary, serveProcess } = await serveCommand();
     if (options.workers > 1 && !isClusterWorker()) return servePrimary(options, logger);
     return serveProcess(options, logger);
   });
-
-interface ServeOptions {
-  port: number;
-  host?: string;
-  config?: string;
-  migrate: boolean;
-  workers: number;
-}
-
-async function applyMigrations(db: Database, logger: Logger): Promise<void> {
-  const applied = await migrate(db);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
-}
-
-/**
- * `serve --workers N` (N > 1), the primary: settings (and the development key) and migrations
- * once, then N workers that each run `serveProcess` on the shared port.
- */
-async function servePrimary(options: ServeOptions, logger: Logger): Promise<void> {
-  if (!process.env.DATABASE_URL) {
-    throw new InvalidArgumentError(
-      `--workers ${options.workers} needs DATABASE_URL (a PostgreSQL server): the embedded database lives in one process ` +
-        'and runs one query at a time, so further processes would only queue on it. Use --workers 1, or set DATABASE_URL.',
-    );
-  }
-  await serveSettings(await readConfig(options.config), logger);
-  if (options.migrate) {
-    const db = await openIdentityDatabase(logger);
-    try {
-      await applyMigrations(db, logger);
-    } finally {
-      await db.close();
-    }
-  }
-  runCluster({
-    workers: options.workers,
-    logger,
-    onListening: ({ address, port: listening }) => {
-      const shown = [options.host, address].find((host) => host && host !== '0.0.0.0' && host !== '::') ?? 'localhost';
-      const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${listening}/graphql`;
-      logger.info({ url, workers: options.workers }, 'Identity service ready');
-      process.stdout.write(startBanner(url));
-    },
-  });
-}
-
-/** `serve` in this process: the whole service, or one worker of `serve --workers N`. */
-async function serveProcess(options: ServeOptions, logger: Logger): Promise<void> {
-  const worker = isClusterWorker();
-  if (worker) leaveSigintToPrimary();
-  const settings = await serveSettings(await readConfig(options.config), logger);
-  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker, settings });
-  try {
-    // A worker's primary has migrated already.
-    if (options.migrate && !worker) await applyMigrations(db, logger);
-    const service = await IdentityService.create({ settings, orm: db.orm, logger });
-    if (worker) nameWorkerInResponses(service.server);
-    const url = await service.listen(options.port, options.host);
-    logger.info({ url, database: db.describe(), identity: settings.identity }, worker ? 'Worker ready' : 'Identity service ready');
-    // SIGHUP: read the config again and swap in its keys; one reload at a time, in order.
-    let reloading = Promise.resolve();
-    const reload = async () => {
-      try {
-        const next = await serveSettings(await rereadConfig(options.config), logger);
-        service.reloadKeys(next);
-        const restart = settingsNeedingRestart(settings, next);
-        if (restart.length > 0) logger.warn({ settings: restart }, 'Changed settings other than keys take effect at restart');
-        logger.info({ kid: service.services.keys.getSigningKey(settings.identity!).kid }, 'Reloaded keys');
-      } catch (error) {
-        logger.error({ err: error }, 'Reload failed: keeping the current keys');
-      }
-    };
-    process.on('SIGHUP', () => {
-      reloading = reloading.then(reload);
-    });
-    if (!worker) process.stdout.write(startBanner(url));
-    const stop = async (signal: string) => {
-      logger.info({ signal }, 'Shutting down');
-      await service.close();
-      await db.close();
-      process.exit(0);
-    };
-    if (!worker) process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-}
-
-function startBanner(url: string): string {
-  const login = JSON.stringify({
-    query: 'mutation { obtainSessionToken(username: "alice", password: "correct horse battery staple") { token } }',
-  });
-  return `
-graphql-sso identity service: ${url}
-
-Create a user (in another terminal):
-  printf '%s' 'correct horse battery staple' | node bin/graphql-sso.js users create --username alice --password-stdin
-Log in:
-  curl -s ${url} -H 'content-type: application/json' -d '${login}'
-
-`;
-}
 
 const keys = program.command('keys').description('manage signing keys');
 keys
@@ -210,32 +108,14 @@ users
       throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users create --username alice --password-stdin');
     }
     const password = await readStdin();
-    const logger = createCliLogger();
-    const settings = resolveSettings(await readConfig(options.config));
-    const db = await openIdentityDatabase(logger);
-    try {
-      await migrate(db);
-      const user = await new UserService(db.orm, settings).create({ username: options.username, email: options.email, password });
-      process.stdout.write(`Created user ${user.username} (${user.id})\n`);
-    } finally {
-      await db.close();
-    }
+    const { createUser } = await identityCommands();
+    process.stdout.write(`${await createUser(options, password)}\n`);
   });
 
-/** Runs `change` on the user named `username` with a migrated database; closes it after. */
-async function withUser(configPath: string | undefined, username: string, change: (users: UserService, userId: string) => Promise<string>): Promise<void> {
-  const logger = createCliLogger();
-  const settings = resolveSettings(await readConfig(configPath));
-  const db = await openIdentityDatabase(logger);
-  try {
-    await migrate(db);
-    const users = new UserService(db.orm, settings);
-    const user = await users.findByUsername(username);
-    if (!user) throw new InputError(`No user named "${username}".`, 'NOT_FOUND');
-    process.stdout.write(`${await change(users, user.id)}\n`);
-  } finally {
-    await db.close();
-  }
+/** Runs `change` on the user named `username` and prints what it says. */
+async function withUser(configPath: string | undefined, username: string, change: (users: import('../identity/user-service.js').UserService, userId: string) => Promise<string>): Promise<void> {
+  const { changeUser } = await identityCommands();
+  process.stdout.write(`${await changeUser(configPath, username, change)}\n`);
 }
 
 const revokedNote = (count: number) => `${count} session${count === 1 ? '' : 's'} revoked`;
@@ -279,14 +159,8 @@ program
   .command('migrate')
   .description('apply pending database migrations')
   .action(async () => {
-    const logger = createCliLogger();
-    const db = await openIdentityDatabase(logger);
-    try {
-      const applied = await migrate(db);
-      process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
-    } finally {
-      await db.close();
-    }
+    const { migrateDatabase } = await identityCommands();
+    process.stdout.write(`${await migrateDatabase()}\n`);
   });
 
 program
@@ -294,8 +168,8 @@ program
   .description("print the identity service's GraphQL SDL")
   .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
   .action(async (options: { config?: string }) => {
-    const settings = resolveSettings(await readConfig(options.config));
-    process.stdout.write(`${printSubgraphSchema(await buildIdentitySchema(settings))}\n`);
+    const { printIdentitySchema } = await identityCommands();
+    process.stdout.write(`${await printIdentitySchema(options.config)}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -6,9 +6,6 @@ import { pino, type Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { SsoConfig, SsoSettings } from '../config/settings.js';
-import { openDatabase, type Database } from '../db/index.js';
-import { identityEntities } from '../identity/entities/index.js';
-import { identityMigrations } from '../identity/migrations/index.js';
 import { SettingsError } from '../errors.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { createSsoLogger } from '../observability/logger.js';
@@ -79,16 +76,4 @@ export async function serveSettings(config: SsoConfig, logger: Logger): Promise<
     logger.info({ file: join(keyDir, file) }, 'Using the development signing key');
   }
   return resolveSettings({ ...config, identity, keyStoreRoot: keyDir, privateKeys: { [identity]: [file] } });
-}
-
-export function openIdentityDatabase(logger: Logger, options: { serveEmbedded?: boolean; settings?: Pick<SsoSettings, 'databaseTimeout'> } = {}): Promise<Database> {
-  return openDatabase({
-    url: process.env.DATABASE_URL || null,
-    dataDir: dataDir(),
-    entities: identityEntities,
-    migrations: identityMigrations,
-    logger,
-    serveEmbedded: options.serveEmbedded,
-    timeout: options.settings && options.settings.databaseTimeout * 1000,
-  });
 }

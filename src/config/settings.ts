@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Algorithm } from '../jwt/lib/algorithms.js';
 import type { KeySource, SigningKey } from '../jwt/key-store.js';
 import type { TokenPayload, UnsignedPayload } from '../jwt/claims.js';
@@ -21,19 +20,25 @@ export interface UserLike {
   email?: string | null;
 }
 
-export interface PayloadInput<TArgs = Record<string, unknown>> {
+/**
+ * What `createSessionPayload` and `createAuthorizationPayload` receive. `TEntityManager` is the
+ * type of `em`: the identity service hands hooks a fork of its MikroORM EntityManager, so write
+ * `PayloadInput<MyArgs, EntityManager>` with `EntityManager` from `@mikro-orm/postgresql`. (The
+ * default keeps this package's types free of the ORM, which subgraphs do not install.)
+ */
+export interface PayloadInput<TArgs = Record<string, unknown>, TEntityManager = unknown> {
   sessionToken: SessionLike;
   user: UserLike;
   /** For authorization tokens: the arguments of `obtainAuthorizationToken` (the user's ArgsType). */
   args: TArgs;
   settings: SsoSettings;
   /** A forked EntityManager, to look up what the payload needs (e.g. the user's role in an account). */
-  em?: EntityManager;
+  em?: TEntityManager;
   request?: RequestInfo;
 }
 
-export type CreatePayload<TArgs = Record<string, unknown>> = (
-  input: PayloadInput<TArgs>,
+export type CreatePayload<TArgs = Record<string, unknown>, TEntityManager = any> = (
+  input: PayloadInput<TArgs, TEntityManager>,
 ) => UnsignedPayload | Promise<UnsignedPayload>;
 
 export interface SigningKeySource {
@@ -57,16 +62,20 @@ export interface SessionAuthenticator {
   authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<UserLike>;
 }
 
-export interface AuthenticateContext {
+/**
+ * What `authenticatePayload` receives beside the payload. `em` is a fork of the EntityManager of
+ * the `orm` given to `createSsoContext` (type it with `AuthenticateContext<EntityManager>`).
+ */
+export interface AuthenticateContext<TEntityManager = unknown> {
   settings: SsoSettings;
-  em?: EntityManager;
+  em?: TEntityManager;
   sessions?: SessionAuthenticator;
   request?: RequestInfo;
 }
 
-export type AuthenticatePayload<TUser = unknown> = (
+export type AuthenticatePayload<TUser = unknown, TEntityManager = any> = (
   payload: TokenPayload,
-  context: AuthenticateContext,
+  context: AuthenticateContext<TEntityManager>,
 ) => TUser | Promise<TUser>;
 
 /**

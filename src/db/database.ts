@@ -2,7 +2,8 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { EntityClass, MigrationObject } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { embeddedDir, findRunningEmbedded, startEmbedded, type EmbeddedServer } from './embedded.js';
+import { importFeature } from '../lib/optional-packages.js';
+import type { EmbeddedServer } from './embedded.js';
 import { hideQueriesInErrors } from './query-errors.js';
 
 export interface DatabaseOptions {
@@ -95,6 +96,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const orm = await initOrm(options.url, options, 10, true);
     return { orm, kind: 'postgresql', describe: () => withoutPassword(options.url!), close: () => orm.close() };
   }
+  // PGlite is loaded only here: a service on a PostgreSQL server need not install it.
+  const { embeddedDir, findRunningEmbedded, startEmbedded } = await importFeature('the embedded database (no DATABASE_URL)', () => import('./embedded.js'));
   const dir = embeddedDir(options.dataDir);
   // PGlite is one connection: its socket multiplexes clients, each of which keeps one.
   const remote = options.serveEmbedded ? null : await findRunningEmbedded(dir);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SsoSettings } from '../config/settings.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.js';
+import { requireFeature } from '../lib/optional-packages.js';
 import { PostgresThrottleStore } from './lib/postgres-throttle-store.js';
 import { RedisThrottleStore } from './lib/redis-throttle-store.js';
 import type { ThrottleKey, ThrottleKind, ThrottleStore, ThrottleTiming } from './lib/throttle-store.js';
@@ -119,6 +119,8 @@ export function createLoginThrottle(settings: SsoSettings, orm: MikroORM, option
     return new LoginThrottle(new PostgresThrottleStore(orm, timing), limits, { ...options, pruneInterval: Math.min(timing.window, 3_600_000) });
   }
   // Logins fail (503) after one reconnection attempt rather than wait for Redis to come back.
+  // ioredis is loaded only here: a service without `redisUrl` need not install it.
+  const { Redis } = requireFeature<typeof import('ioredis')>('the redisUrl setting', 'ioredis', import.meta.url);
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => options.logger?.warn({ err: error }, 'login throttle: Redis connection error'));
   return new LoginThrottle(new RedisThrottleStore(redis, timing, options.redisKeyPrefix ?? 'sso:login-throttle:'), limits, options);

@@ -1,5 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { ResolverMap } from '../server/resolver-map.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
@@ -18,7 +18,7 @@ export interface IdentitySchemaOptions {
   /** More type-graphql resolvers of the application, served beside ours. */
   resolvers?: Function[];
   /** More resolvers by type name, e.g. `__resolveReference` of the application's own entities. */
-  resolverMap?: GraphQLResolverMap<IdentityContext>;
+  resolverMap?: ResolverMap<IdentityContext>;
 }
 
 /**
@@ -35,7 +35,7 @@ export async function buildIdentitySchema(
     validate: false,
     skipCheck: true,
   });
-  const resolvers = createResolversMap(schema) as GraphQLResolverMap<IdentityContext>;
+  const resolvers = createResolversMap(schema) as ResolverMap<IdentityContext>;
   const userResolvers = (resolvers.User ?? {}) as Record<string, unknown>;
   resolvers.User = {
     ...userResolvers,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { SessionCache } from './session-cache.js';
 
@@ -10,6 +10,8 @@ export const SESSION_CHANNEL = 'sso_session';
 export interface SessionEventsOptions {
   /** The database's URL; the listener holds a connection of its own. */
   url: string;
+  /** node-postgres's `Client`: the one the ORM's driver loaded (graphql-sso does not depend on `pg` itself). */
+  Client: typeof pg.Client;
   /** Sends `select pg_notify(channel, payload)` through another connection (the ORM's). */
   notify: (channel: string, payload: string) => Promise<void>;
   onEvent: (kind: 'session' | 'user', id: string) => void;
@@ -55,7 +57,7 @@ export class SessionEvents {
 
   private async connect(): Promise<void> {
     const { logger } = this.options;
-    const client = new pg.Client({ connectionString: this.options.url });
+    const client = new this.options.Client({ connectionString: this.options.url });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => this.receive(message.payload ?? ''));
@@ -143,6 +145,7 @@ export async function listenForSessionChanges(
   if (!url) return null;
   const events = new SessionEvents({
     url,
+    Client: (orm.em.getConnection().getKnex().client as { driver: typeof pg }).driver.Client,
     logger,
     notify: async (channel, payload) => {
       await orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]);

@@ -1,5 +1,5 @@
 import type { RequestInfo } from '../config/settings.js';
-import { withForkedEntityManager } from '../db/forked-entity-manager.js';
+import { withForkedEntityManager } from '../auth/lib/forked-entity-manager.js';
 import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';

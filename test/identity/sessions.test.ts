@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuthorizationPayload, SessionToken, type PayloadInput } from '../../src/index.js';
+import { createAuthorizationPayload, type PayloadInput } from '../../src/index.js';
+import { SessionToken } from '../../src/identity/index.js';
 import { startServe } from '../support/cli.js';
 import { payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 

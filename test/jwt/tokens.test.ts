@@ -14,7 +14,6 @@ import {
   KeyError,
   KeyStore,
   SsoError,
-  claims,
   createAuthorizationPayload,
   createSessionPayload,
   createSsoContext,
@@ -30,6 +29,7 @@ import {
   type TokenPayload,
   type UnsignedPayload,
 } from '../../src/index.js';
+import * as claims from '../../src/jwt/claims.js';
 import { headerOf, payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 
 const NOW = 1_700_000_000;

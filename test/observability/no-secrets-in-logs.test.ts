@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createSsoLogger, LOG_REDACT_PATHS, REDACTED, User } from '../../src/index.js';
+import { createSsoLogger, LOG_REDACT_PATHS } from '../../src/index.js';
+import { REDACTED } from '../../src/observability/logger.js';
+import { User } from '../../src/identity/index.js';
 import { captureLogs, type LogCapture } from '../support/logs.js';
 import { LOGIN, startIdentity, type TestIdentity } from '../support/identity.js';
 

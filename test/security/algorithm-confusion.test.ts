@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyStore, decodeJwtToken, resolveSettings, type Algorithm, type SsoConfig, type TokenContext } from '../../src/index.js';
+import {
+  KeyStore,
+  decodeJwtToken,
+  resolveSettings,
+  type Algorithm,
+  type SsoConfig,
+  type TokenContext,
+} from '../../src/index.js';
 import {
   KID,
   assertControlsAccepted,

@@ -4,7 +4,8 @@ import { ApolloGateway, type GraphQLDataSource, type GraphQLDataSourceProcessOpt
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { ResolverMap } from '../../src/index.js';
 import { parse, type DocumentNode, type GraphQLObjectType } from 'graphql';
 import { applyAuthDirectives } from '../../src/auth/directives/apply.js';
 import { authDirectivesPlugin } from '../../src/auth/directives/reject-plugin.js';
@@ -323,10 +324,10 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
   let gatewayUrl: string;
   const stops: (() => Promise<void>)[] = [];
 
-  async function startSubgraph(sdl: string, resolvers: GraphQLResolverMap<SsoContext>, context: (args: { req: import('node:http').IncomingMessage }) => Promise<SsoContext>, mode: 'resolve-null' | 'reject') {
+  async function startSubgraph(sdl: string, resolvers: ResolverMap<SsoContext>, context: (args: { req: import('node:http').IncomingMessage }) => Promise<SsoContext>, mode: 'resolve-null' | 'reject') {
     const typeDefs: DocumentNode = parse(sdl);
     const policies = { 'account-member': ({ claims, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => claims.account === args.id };
-    const schema = applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]), { mode, policies });
+    const schema = applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as ResolverMap<unknown> }]), { mode, policies });
     const plugins: ApolloServerPlugin<SsoContext>[] = [ApolloServerPluginInlineTraceDisabled(), ...(mode === 'reject' ? [authDirectivesPlugin<SsoContext>()] : [])];
     const server = new ApolloServer<SsoContext>({ schema, plugins });
     const { url } = await startStandaloneServer(server, { context, listen: { port: 0, host: '127.0.0.1' } });

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/postgresql';
 
 /**

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ArgsType, Field } from 'type-graphql';
 
 /** A class rather than three `@Arg`s: it keeps the arguments in their documented order. */

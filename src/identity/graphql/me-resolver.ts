@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from '../services.js';
 import { UserType } from './types.js';

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { SCOPES } from '../../jwt/claims.js';
 import type { SessionToken } from '../entities/session-token.js';

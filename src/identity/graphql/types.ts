@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ValidationRule } from 'graphql';
 import type { SsoSettings } from '../../config/settings.js';
+import { requireFeature } from '../../lib/optional-packages.js';
 import { operationLimitsRule } from './operation-limits-rule.js';
 
 /** Apollo Server options, to spread into `new ApolloServer({ ... })`. */
@@ -42,6 +42,19 @@ export function requestLimits<TContext extends BaseContext = BaseContext>(
     introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: introspection ? [] : [ApolloServerPluginLandingPageDisabled()],
+    plugins: introspection ? [] : [landingPageDisabled<TContext>()],
   };
+}
+
+/**
+ * Apollo Server's own plugin, loaded only when it is needed, so that importing `graphql-sso`
+ * loads nothing of Apollo Server (a subgraph on another server has none).
+ */
+function landingPageDisabled<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  const { ApolloServerPluginLandingPageDisabled } = requireFeature<typeof import('@apollo/server/plugin/disabled')>(
+    'requestLimits()',
+    '@apollo/server/plugin/disabled',
+    import.meta.url,
+  );
+  return ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<TContext>;
 }

@@ -1,14 +1,25 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { parse, type GraphQLSchema } from 'graphql';
+import { authDirectiveTypeDefs, type ResolverMap } from '../../../src/index.js';
 
 /** The federation `@link` of the test subgraphs (v2.6: the first with `@policy`). */
 export const LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@requiresScopes", "@policy"])';
 
-export function subgraph(sdl: string, resolvers: GraphQLResolverMap<unknown> = {}): GraphQLSchema {
+export function subgraph(sdl: string, resolvers: ResolverMap<unknown> = {}): GraphQLSchema {
   return buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]);
+}
+
+/**
+ * A schema that is not a federation subgraph, with the directive definitions of
+ * `authDirectiveTypeDefs`: the directives where `@apollo/subgraph` 2.14 refuses them (interfaces)
+ * and 2.15 accepts them.
+ */
+export function plainSchema(sdl: string, resolvers: ResolverMap<unknown> = {}): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: [authDirectiveTypeDefs, sdl], resolvers: resolvers as never });
 }
 
 /** Verified claims as `createSsoContext` puts them in `context.auth`. */

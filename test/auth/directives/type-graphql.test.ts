@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { ResolverMap } from '../../../src/index.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { Arg, Directive, Field, ID, Int, ObjectType, Query, Resolver, buildSchema, createResolversMap } from 'type-graphql';
@@ -48,7 +49,7 @@ const policies = { 'account-member': ({ claims: c, args }: { claims: Record<stri
 /** type-graphql's federation recipe: build, print with directives, rebuild as a subgraph. */
 async function buildFederatedSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({ resolvers: [AccountResolver], orphanedTypes: [Account, Vault], validate: false, skipCheck: true });
-  const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  const resolvers = createResolversMap(schema) as ResolverMap<unknown>;
   resolvers.Account = {
     ...(resolvers.Account as Record<string, GraphQLFieldResolver<unknown, unknown>>),
     __resolveReference: (ref: { id: string }) => ({ id: ref.id, name: `account ${ref.id}`, balance: 100 }),

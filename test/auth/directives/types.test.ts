@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
-import { LINK, claims, codes, serve, subgraph, type TestServer } from './support.js';
+import { claims, codes, plainSchema, serve, type TestServer } from './support.js';
 
-const SDL = `${LINK}
-  type Account @key(fields: "id") @authenticated {
+const SDL = `
+  type Account @authenticated {
     id: ID!
     name: String!
   }
@@ -75,7 +75,7 @@ const resolvers = {
 describe('type-level directives guard the fields returning the type', () => {
   let t: TestServer;
   before(async () => {
-    t = await serve(applyAuthDirectives(subgraph(SDL, resolvers)));
+    t = await serve(applyAuthDirectives(plainSchema(SDL, resolvers)));
   });
   after(() => t.stop());
 

@@ -1,0 +1,65 @@
+/**
+ * `graphql-sso/identity`: the identity service. Its packages (MikroORM, type-graphql, Apollo
+ * Server, @apollo/subgraph) are optional peer dependencies, loaded here rather than imported, so
+ * that a missing one is a `MissingPackageError` naming the install command instead of Node's
+ * bare "Cannot find package". The names below are those of `./identity/index.ts`.
+ */
+import { importFeature } from './lib/optional-packages.js';
+
+type Identity = typeof import('./identity/index.js');
+
+const identity: Identity = await importFeature('graphql-sso/identity', () => import('./identity/index.js'));
+
+export const {
+  IdentityService,
+  LoginThrottleEntry,
+  SessionToken,
+  User,
+  identityEntities,
+  identityMigrations,
+  openDatabase,
+  migrate,
+  databaseUnavailableError,
+  isDatabaseUnavailable,
+  UserService,
+  INVALID_CREDENTIALS_MESSAGE,
+  SessionService,
+  createIdentityServices,
+  LoginThrottle,
+  createLoginThrottle,
+  buildIdentitySchema,
+  TokenResult,
+  UserType,
+  SsoMetrics,
+  observeDatabase,
+} = identity;
+
+// Classes are types too: the same names in the type space.
+export type IdentityService = import('./identity/index.js').IdentityService;
+export type LoginThrottleEntry = import('./identity/index.js').LoginThrottleEntry;
+export type SessionToken = import('./identity/index.js').SessionToken;
+export type User = import('./identity/index.js').User;
+export type UserService = import('./identity/index.js').UserService;
+export type SessionService = import('./identity/index.js').SessionService;
+export type LoginThrottle = import('./identity/index.js').LoginThrottle;
+export type TokenResult = import('./identity/index.js').TokenResult;
+export type UserType = import('./identity/index.js').UserType;
+export type SsoMetrics = import('./identity/index.js').SsoMetrics;
+
+export type {
+  IdentityServiceOptions,
+  Database,
+  DatabaseOptions,
+  CreateUserInput,
+  SessionServiceOptions,
+  IdentityContext,
+  IdentityServices,
+  LoginAttempt,
+  LoginThrottleOptions,
+  ThrottleKind,
+  IdentitySchemaOptions,
+  DatabaseObserver,
+  IssuedTokenType,
+  LoginOutcome,
+  SsoMetricsOptions,
+} from './identity/index.js';
