@@ -11,6 +11,7 @@ const SECTIONS: { module: string; name: string }[] = [
   { module: './login.js', name: 'loginBench' },
   { module: './database.js', name: 'databaseBench' },
   { module: './memory.js', name: 'memoryBench' },
+  { module: './adoption.js', name: 'adoptionBench' },
 ];
 
 const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
