@@ -106,6 +106,29 @@ export class ServiceUnavailableError extends SsoError {
   }
 }
 
+/** What a client is told of a server error it did not cause: nothing more. The cause is logged. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error.';
+
+/**
+ * A function the settings or the directives plug in (`createSessionPayload`,
+ * `createAuthorizationPayload`, `authenticatePayload`, `encodeJwtToken`, `decodeJwtToken`, a
+ * `@policy`) threw what it did not mean to: neither an `SsoError` nor a `GraphQLError`, nor a sign
+ * that the database is unreachable (those keep their own answers). Its text may name tables,
+ * queries or hosts, so clients are told only `INTERNAL_SERVER_ERROR` and `Internal server error.`
+ * (HTTP 500 where it refuses the whole request); `cause` holds what was thrown, and is what
+ * `errorLogPlugin`, `createSsoContext` and the REST views log, with `hook`. Recognise it (e.g. in
+ * a `formatError` of your own) by `instanceof HookError` or by its code, `INTERNAL`.
+ */
+export class HookError extends SsoError {
+  /** The hook at fault: the setting's name (`createAuthorizationPayload`), or `policies.<name>` for a policy. */
+  readonly hook: string;
+
+  constructor(hook: string, cause: unknown) {
+    super('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause });
+    this.hook = hook;
+  }
+}
+
 /** Too many failed logins: no attempt is evaluated for `retryAfter` seconds. Maps to HTTP 429. */
 export class TooManyRequestsError extends SsoError {
   readonly retryAfter: number;

@@ -7,6 +7,7 @@
 export {
   AuthenticationError,
   ForbiddenError,
+  HookError,
   InputError,
   JwtClaimError,
   JwtExpiredError,

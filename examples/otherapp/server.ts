@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from 'pino';
-import { createSsoContext, formatSsoError, requestLimits, resolveSettings } from 'graphql-sso';
+import { createSsoContext, errorLogPlugin, formatSsoError, requestLimits, resolveSettings } from 'graphql-sso';
 import { migrate, openDatabase, type Database } from 'graphql-sso/identity';
 import { otherappEntities, type LocalUser } from './entities.js';
 import { otherappMigrations } from './migrations.js';
@@ -62,6 +62,8 @@ export async function startOtherapp(options: OtherappOptions): Promise<Otherapp>
       includeStacktraceInErrorResponses: false,
       stopOnTerminationSignals: false,
       ...limits,
+      // What a resolver, a policy or getOrCreateLocalUser throws unexpectedly is logged with its cause.
+      plugins: [errorLogPlugin(options.logger), ...limits.plugins],
     });
     const authenticate = createSsoContext<LocalUser>({ settings, orm: db.orm, logger: options.logger });
     const { url } = await startStandaloneServer(apollo, {

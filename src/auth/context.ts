@@ -5,10 +5,11 @@ import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/s
 import type { TokenPayload } from '../jwt/claims.js';
 import { withForkedEntityManager, type ForkableOrm } from './lib/forked-entity-manager.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
-import { ServiceUnavailableError, SsoError } from '../errors.js';
+import { INTERNAL_ERROR_MESSAGE, ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
+import { runHook, serverErrorLog } from '../lib/hooks.js';
 import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
@@ -65,7 +66,11 @@ export interface SsoContextArgs {
  * `Authorization` header and verifies the token with `decodeJwtToken`, once per request; the
  * user comes from `authenticatePayload` when first awaited (`ctx.user`). No header: an anonymous context. A present but
  * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why;
- * so does a token longer than `limits.maxTokenLength`, before any decoding.
+ * so does a token longer than `limits.maxTokenLength`, before any decoding. A hook that fails
+ * unexpectedly (`decodeJwtToken`, or `authenticatePayload` where it runs at once) refuses it with
+ * HTTP 500, `INTERNAL_SERVER_ERROR`, `Internal server error.`, and its cause is logged with the
+ * request's logger; run lazily, `authenticatePayload` fails each field that awaits `ctx.user` with
+ * a `HookError`, which `formatSsoError` masks and `errorLogPlugin` logs.
  */
 export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
   const { settings, sessions, orm, logger, metrics } = options;
@@ -84,9 +89,11 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       });
       if (token === null) return { auth: null, user: knownUser(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check below.
-      const auth = await settings.decodeJwtToken(token, { settings, keys, cache });
+      const auth = await runHook('decodeJwtToken', () => settings.decodeJwtToken(token, { settings, keys, cache }));
       const authenticate = () =>
-        settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>;
+        runHook('authenticatePayload', () =>
+          settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>,
+        );
       if (settings.verifySessionToken) {
         const user = await authenticate();
         metrics?.tokenVerified('valid', '');
@@ -95,15 +102,19 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       metrics?.tokenVerified('valid', '');
       return { auth, user: lazyUser(authenticate), token, request };
     } catch (error) {
-      // A session check while the database is unreachable refuses the request with 503.
-      const known = error instanceof SsoError || error instanceof GraphQLError ? error : databaseUnavailableError(error);
-      const refused = known !== null && !(known instanceof ServiceUnavailableError);
+      // A session check while the database is unreachable refuses the request with 503. A hook
+      // that failed unexpectedly is a HookError (runHook), anything else unexpected is masked the
+      // same way: 500, INTERNAL_SERVER_ERROR, the cause logged here, as Apollo's plugins never
+      // see the errors of a context function.
+      const known =
+        error instanceof SsoError || error instanceof GraphQLError
+          ? error
+          : (databaseUnavailableError(error) ?? new SsoError('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause: error }));
+      const internal = known instanceof SsoError && known.code === 'INTERNAL';
+      const refused = !internal && !(known instanceof ServiceUnavailableError);
       metrics?.tokenVerified(refused ? 'invalid' : 'error', known instanceof SsoError ? known.code : '');
-      if (known) throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
-      (requestLogger ?? logger)?.error({ err: error }, 'authentication failed unexpectedly');
-      throw new GraphQLError('The request could not be authenticated because of a server error.', {
-        extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },
-      });
+      if (internal) (requestLogger ?? logger)?.error(serverErrorLog(known), 'authentication failed unexpectedly');
+      throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
     }
   };
 }

@@ -13,8 +13,10 @@ export interface ToGraphQLErrorOptions {
  * The one boundary between our errors and GraphQL: authentication failures become
  * `UNAUTHENTICATED`, missing permissions `FORBIDDEN`, bad input `BAD_USER_INPUT`, throttled
  * logins `TOO_MANY_REQUESTS` with `extensions.retryAfter` (seconds), an unreachable database (a
- * driver error, classified by `databaseUnavailableError`) `SERVICE_UNAVAILABLE`; the stable
- * `SsoError` code travels as `extensions.reason`. Anything else is returned unchanged.
+ * driver error, classified by `databaseUnavailableError`) `SERVICE_UNAVAILABLE`, an `INTERNAL`
+ * error (a `HookError`: a user's hook failed unexpectedly) `INTERNAL_SERVER_ERROR` with its
+ * generic message, never its cause's; the stable `SsoError` code travels as `extensions.reason`.
+ * Anything else is returned unchanged.
  */
 export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}): GraphQLError {
   if (raw instanceof GraphQLError) return raw;
@@ -44,6 +46,9 @@ export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}
     code = 'TOO_MANY_REQUESTS';
     status = 429;
     headers.set('retry-after', String(error.retryAfter));
+  } else if (error.code === 'INTERNAL') {
+    code = 'INTERNAL_SERVER_ERROR';
+    status = 500;
   } else {
     return new GraphQLError(error.message, { originalError: error });
   }
@@ -57,7 +62,9 @@ export function toGraphQLError(raw: unknown, options: ToGraphQLErrorOptions = {}
 
 /**
  * Apollo Server `formatError`: maps `SsoError`s thrown by resolvers (e.g. wrong credentials) to
- * their GraphQL codes, without stack traces. Other errors keep Apollo's formatting.
+ * their GraphQL codes, without stack traces; a `HookError` (a hook or policy that failed
+ * unexpectedly) becomes `INTERNAL_SERVER_ERROR` `Internal server error.`, its cause left to the
+ * logs (`errorLogPlugin`). Other errors keep Apollo's formatting.
  */
 export function formatSsoError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   // As `unwrapResolverError` of `@apollo/server/errors` does; this module works without Apollo Server.

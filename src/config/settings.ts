@@ -37,6 +37,11 @@ export interface PayloadInput<TArgs = Record<string, unknown>, TEntityManager = 
   request?: RequestInfo;
 }
 
+/**
+ * `createSessionPayload` / `createAuthorizationPayload`. Throw `ForbiddenError` to refuse the
+ * token; what is not an `SsoError`, a `GraphQLError` or a database outage becomes a `HookError`:
+ * clients read `INTERNAL_SERVER_ERROR` `Internal server error.`, the logs its cause.
+ */
 export type CreatePayload<TArgs = Record<string, unknown>, TEntityManager = any> = (
   input: PayloadInput<TArgs, TEntityManager>,
 ) => UnsignedPayload | Promise<UnsignedPayload>;
@@ -73,6 +78,10 @@ export interface AuthenticateContext<TEntityManager = unknown> {
   request?: RequestInfo;
 }
 
+/**
+ * `authenticatePayload`: the user a verified payload stands for. Throw `AuthenticationError` to
+ * refuse it; an unexpected error becomes a `HookError`, as for the payload hooks.
+ */
 export type AuthenticatePayload<TUser = unknown, TEntityManager = any> = (
   payload: TokenPayload,
   context: AuthenticateContext<TEntityManager>,

@@ -2,12 +2,18 @@ import type { RequestInfo } from '../config/settings.js';
 import { withForkedEntityManager } from '../auth/lib/forked-entity-manager.js';
 import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
+import { runHook } from '../lib/hooks.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import type { IdentityServices } from './services.js';
 
+/**
+ * Signs with the `encodeJwtToken` hook. The hooks of this file run through `runHook`: what one
+ * throws unexpectedly becomes a `HookError`, answered `INTERNAL_SERVER_ERROR` and logged with its
+ * cause, while the `ForbiddenError` of a payload hook refusing a token keeps its answer.
+ */
 async function encode({ settings, keys, metrics }: IdentityServices, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
-  const token = await settings.encodeJwtToken(payload, { settings, keys });
+  const token = await runHook('encodeJwtToken', () => settings.encodeJwtToken(payload, { settings, keys }));
   metrics?.tokenIssued(type);
   return token;
 }
@@ -70,8 +76,10 @@ async function logIn(services: IdentityServices, { username, password, clientId,
 /** Obtains (or reuses) the session of a user whose credentials were checked, and signs its token. */
 async function signSessionToken(services: IdentityServices, user: User, client: string, request: RequestInfo): Promise<string> {
   const sessionToken = await services.sessions.obtain(user, client, request);
-  const payload = await services.settings.createSessionPayload(
-    withForkedEntityManager({ sessionToken, user, args: {}, settings: services.settings, request }, services.orm),
+  const payload = await runHook('createSessionPayload', () =>
+    services.settings.createSessionPayload(
+      withForkedEntityManager({ sessionToken, user, args: {}, settings: services.settings, request }, services.orm),
+    ),
   );
   return encode(services, payload, 'session');
 }
@@ -101,8 +109,10 @@ export async function issueAuthorizationToken(
   assertSessionToken(auth);
   if (!user) throw new AuthenticationError('NOT_AUTHENTICATED', SESSION_TOKEN_REQUIRED);
   const sessionToken = await services.sessions.getActive(auth.sid, user.id);
-  const payload = await services.settings.createAuthorizationPayload(
-    withForkedEntityManager({ sessionToken, user, args, settings: services.settings, request }, services.orm),
+  const payload = await runHook('createAuthorizationPayload', () =>
+    services.settings.createAuthorizationPayload(
+      withForkedEntityManager({ sessionToken, user, args, settings: services.settings, request }, services.orm),
+    ),
   );
   return encode(services, payload, 'authorization');
 }

@@ -9,7 +9,7 @@ import { createSsoContext } from '../auth/context.js';
 import { formatSsoError } from '../auth/graphql-errors.js';
 import type { SsoSettings } from '../config/settings.js';
 import { databaseUnavailableError } from '../db/unavailable.js';
-import { SettingsError } from '../errors.js';
+import { INTERNAL_ERROR_MESSAGE, SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
 import type { LoginThrottleOptions, ThrottleKind } from '../identity/login-throttle.js';
@@ -211,7 +211,7 @@ export class IdentityService {
       }
       // The access line of the same requestId tells the method and path.
       logger.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });
   }

@@ -22,8 +22,10 @@ export interface PolicyInput<TContext = unknown> {
 
 /**
  * A named policy for `@policy`. Only `true` grants access. A policy that throws fails the field
- * with that error: a `GraphQLError` as it is, an `SsoError` mapped by `toGraphQLError`, anything
- * else unchanged (so Apollo Server's error masking sees it).
+ * with that error: a `GraphQLError` as it is, an `SsoError` (e.g. `ForbiddenError`) mapped by
+ * `toGraphQLError`, a database outage as `SERVICE_UNAVAILABLE` (by `formatSsoError`). Anything
+ * else was not meant for the client: the field fails with a `HookError` (hook `policies.<name>`),
+ * `INTERNAL_SERVER_ERROR` `Internal server error.`, and `errorLogPlugin` logs its cause.
  */
 export type Policy<TContext = unknown> = (input: PolicyInput<TContext>) => boolean | Promise<boolean>;
 

@@ -4,7 +4,11 @@ import { GraphQLError } from 'graphql';
 import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
 import { definePolicies } from '../../../src/auth/directives/policies.js';
 import type { PolicyInput } from '../../../src/auth/directives/types.js';
+import { formatSsoError } from '../../../src/auth/graphql-errors.js';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../../src/db/unavailable.js';
 import { AuthenticationError, ForbiddenError, SettingsError } from '../../../src/errors.js';
+import { errorLogPlugin } from '../../../src/server/error-log-plugin.js';
+import { captureLogs, type LogCapture, type LogLine } from '../../support/logs.js';
 import { LINK, claims, codes, serve, subgraph, type TestServer } from './support.js';
 
 const SDL = `${LINK}
@@ -120,8 +124,9 @@ describe('@policy', () => {
     assert.deepEqual(graphql.errors.map((e) => [e.message, e.extensions?.code]), [['Teapot.', 'TEAPOT']]);
     const sso = await t.run('{ failing(kind: "sso") }', { auth });
     assert.deepEqual(sso.errors.map((e) => [e.message, e.extensions?.code]), [['Account frozen.', 'FORBIDDEN']]);
+    // Anything else is masked even without formatSsoError: its text is not for clients.
     const other = await t.run('{ failing(kind: "other") }', { auth });
-    assert.deepEqual(other.errors.map((e) => [e.message, e.extensions?.code]), [['database down', 'INTERNAL_SERVER_ERROR']]);
+    assert.deepEqual(other.errors.map((e) => [e.message, e.extensions?.code]), [['Internal server error.', 'INTERNAL_SERVER_ERROR']]);
     assert.deepEqual(other.data, { failing: null });
   });
 });
@@ -185,5 +190,69 @@ describe('a lazily resolved user', () => {
     const result = await t.run('{ secret scoped }', { auth: claims({ scopes: ['a'] }), user: Promise.resolve({ id: 'u1' }) });
     assert.deepEqual(result.data, { secret: 'secret', scoped: 'scoped' });
     assert.deepEqual(result.errors, []);
+  });
+});
+
+describe('a policy that fails unexpectedly, in a subgraph with formatSsoError and errorLogPlugin', () => {
+  const sdl = `${LINK}
+    type Item {
+      id: ID!
+      secret: String @policy(policies: [["owner"]])
+    }
+    type Query {
+      items: [Item!]!
+      checked(kind: String!): String @policy(policies: [["checks"]])
+      open: String
+    }`;
+  const CAUSE = 'relation "account_member" does not exist';
+  const policies = definePolicies({
+    owner: () => {
+      throw new TypeError(`${CAUSE} (owner)`);
+    },
+    checks: async ({ args }) => {
+      if (args.kind === 'forbidden') throw new ForbiddenError('Account frozen.');
+      if (args.kind === 'unauthenticated') throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
+      if (args.kind === 'outage') throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+      throw new Error(`${CAUSE} (checks)`);
+    },
+  });
+  let t: TestServer;
+  let logs: LogCapture;
+
+  before(async () => {
+    logs = captureLogs();
+    const resolvers = { Query: { items: () => [{ id: 'i1' }, { id: 'i2' }], checked: () => 'checked', open: () => 'open' }, Item: { secret: () => 'secret' } };
+    t = await serve(applyAuthDirectives(subgraph(sdl, resolvers), { policies }), [errorLogPlugin(logs.logger)], { formatError: formatSsoError });
+  });
+  after(() => t.stop());
+
+  const errorLines = () => logs.lines().filter((line) => line.level >= 50) as (LogLine & { err?: { message?: string; stack?: string } })[];
+
+  it('fails the guarded fields with INTERNAL_SERVER_ERROR "Internal server error.", partial results kept, and logs each cause', async () => {
+    const before = errorLines().length;
+    const result = await t.run('{ open items { id secret } checked(kind: "other") }', { auth: claims() });
+    assert.deepEqual(result.data, { open: 'open', items: [{ id: 'i1', secret: null }, { id: 'i2', secret: null }], checked: null });
+    assert.deepEqual(codes(result), { 'items.0.secret': 'INTERNAL_SERVER_ERROR', 'items.1.secret': 'INTERNAL_SERVER_ERROR', checked: 'INTERNAL_SERVER_ERROR' });
+    assert.ok(result.errors.every((e) => e.message === 'Internal server error.'), JSON.stringify(result.errors));
+    assert.equal(result.status, undefined, 'field errors set no HTTP status');
+    assert.ok(!JSON.stringify(result.errors).includes('account_member'), 'the cause reached the client');
+    assert.ok(!JSON.stringify(result.errors).includes('stacktrace'), 'a stack reached the client');
+
+    const lines = errorLines().slice(before);
+    assert.deepEqual(lines.map((l) => [l.hook, l.err?.message, l.path]).sort(), [
+      ['policies.checks', `${CAUSE} (checks)`, ['checked']],
+      ['policies.owner', `${CAUSE} (owner)`, ['items', 0, 'secret']],
+      ['policies.owner', `${CAUSE} (owner)`, ['items', 1, 'secret']],
+    ]);
+    assert.ok(lines.every((l) => l.err?.stack), 'each cause is logged with its stack');
+  });
+
+  it('keeps ForbiddenError and AuthenticationError as they are, and a database outage SERVICE_UNAVAILABLE', async () => {
+    const before = errorLines().length;
+    const run = async (kind: string) => (await t.run(`{ checked(kind: "${kind}") }`, { auth: claims() })).errors.map((e) => [e.message, e.extensions?.code]);
+    assert.deepEqual(await run('forbidden'), [['Account frozen.', 'FORBIDDEN']]);
+    assert.deepEqual(await run('unauthenticated'), [['User inactive or deleted.', 'UNAUTHENTICATED']]);
+    assert.equal(errorLines().length, before, 'refusals are no server errors');
+    assert.deepEqual(await run('outage'), [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']]);
   });
 });

@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { authDirectiveTypeDefs, type ResolverMap } from '../../../src/index.js';
 
 /** The federation `@link` of the test subgraphs (v2.6: the first with `@policy`). */
@@ -42,8 +42,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function serve(schema: GraphQLSchema, plugins: ApolloServerPlugin<Record<string, unknown>>[] = []): Promise<TestServer> {
-  const server = new ApolloServer<Record<string, unknown>>({ schema, plugins: [ApolloServerPluginInlineTraceDisabled(), ...plugins] });
+export async function serve(
+  schema: GraphQLSchema,
+  plugins: ApolloServerPlugin<Record<string, unknown>>[] = [],
+  options: { formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError } = {},
+): Promise<TestServer> {
+  const server = new ApolloServer<Record<string, unknown>>({ schema, ...options, plugins: [ApolloServerPluginInlineTraceDisabled(), ...plugins] });
   await server.start();
   return {
     server,

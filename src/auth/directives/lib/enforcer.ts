@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { SsoError } from '../../../errors.js';
+import { hookFailure } from '../../../lib/hooks.js';
 import { toGraphQLError } from '../../graphql-errors.js';
 import { userOutcome, type UserOutcome } from '../../lib/user-promise.js';
 import { defaultExtractScopes, defaultGetClaims, defaultGetUser } from '../defaults.js';
@@ -35,16 +36,20 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-/** How a failing policy or user lookup fails the field. */
+/**
+ * How a failing policy or user lookup fails the field: an `SsoError` (a `HookError` included) as
+ * `toGraphQLError` maps it, anything else as it is.
+ */
 function policyFailure(error: unknown): unknown {
   if (error instanceof GraphQLError) return error;
   if (error instanceof SsoError) return toGraphQLError(error);
   return error;
 }
 
-const rethrowAsPolicyFailure = (error: unknown): never => {
-  throw policyFailure(error);
-};
+/** What a policy threw, as it fails the field: unexpected errors are `HookError`s (`INTERNAL_SERVER_ERROR`). */
+function policyThrew(policy: string, error: unknown): unknown {
+  return policyFailure(hookFailure(`policies.${policy}`, error));
+}
 
 /** Binds the extension points of `options` once; no state beyond per-claims and per-user caches. */
 export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext>): Enforcer {
@@ -86,9 +91,16 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
     try {
       verdict = policy(input);
     } catch (error) {
-      throw policyFailure(error);
+      throw policyThrew(name, error);
     }
-    if (isPromiseLike(verdict)) return Promise.resolve(verdict).then((value) => value === true, rethrowAsPolicyFailure);
+    if (isPromiseLike(verdict)) {
+      return Promise.resolve(verdict).then(
+        (value) => value === true,
+        (error: unknown) => {
+          throw policyThrew(name, error);
+        },
+      );
+    }
     return verdict === true;
   };
 

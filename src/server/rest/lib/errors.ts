@@ -53,11 +53,17 @@ function detailOf(error: SsoError | undefined, message: string): string {
   return ORIGINAL_DETAIL[error.code] ?? (error instanceof JwtClaimError ? INCORRECT_CREDENTIALS : message);
 }
 
+/** DRF's `APIException` default detail: what a server error is answered with (500), and nothing more. */
+export const SERVER_ERROR_DETAIL = 'A server error occurred.';
+
 /**
  * Our errors in DRF's shapes: `UNAUTHENTICATED` 401 `{"detail"}` with the `WWW-Authenticate`
  * challenge, `FORBIDDEN` 403, bad input 400 `{"non_field_errors"}`, an unreachable dependency 503,
- * a throttled login 429 `{"detail"}` with `Retry-After`, as DRF's `Throttled`.
- * `null` for anything else: a server error, never shown to the client.
+ * a throttled login 429 `{"detail"}` with `Retry-After`, as DRF's `Throttled`; the context's
+ * refusal of a request for a server error (a `GraphQLError` made from an `INTERNAL` error, whose
+ * cause `createSsoContext` logged) 500 `SERVER_ERROR_DETAIL`.
+ * `null` for anything else, a `HookError` included: a server error, for the view to log and answer
+ * 500 without showing it to the client.
  */
 export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null {
   if (raw instanceof DrfResponse) return raw;
@@ -81,6 +87,8 @@ export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null 
       const wait = graphQLError.extensions.retryAfter as number;
       return new DrfResponse(429, { detail: `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.` }, { 'retry-after': String(wait) });
     }
+    case 'INTERNAL_SERVER_ERROR':
+      return error instanceof GraphQLError && original?.code === 'INTERNAL' ? new DrfResponse(500, { detail: SERVER_ERROR_DETAIL }) : null;
     default:
       return null;
   }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { IdentityContext, IdentityServices } from '../../../identity/services.js';
+import { serverErrorLog } from '../../../lib/hooks.js';
 import { sendJson } from '../../lib/http.js';
-import { DrfResponse, toDrfResponse } from './errors.js';
+import { DrfResponse, SERVER_ERROR_DETAIL, toDrfResponse } from './errors.js';
 import { PARSED_MEDIA_TYPES } from './request.js';
 
 /** What the REST views of the identity service are built with. */
@@ -31,7 +32,8 @@ const ALLOW = 'POST, OPTIONS';
  * `{"detail": "Method \"GET\" not allowed."}`. Every answer carries `Allow`, as DRF's do.
  * Refusals are `DrfResponse`s or our errors (`toDrfResponse`); anything else is logged and
  * answered 500 `{"detail": "A server error occurred."}`, its message never shown; the log gets the
- * error, method and path, never a body or a header.
+ * error (for a hook that failed, its cause and the hook's name), method and path, never a body or
+ * a header.
  */
 export function drfView(
   info: ViewInfo,
@@ -49,8 +51,9 @@ export function drfView(
     } catch (error) {
       const response = toDrfResponse(error, services.settings.authenticateHeader);
       if (response) return sendJson(res, response.status, response.body, { ...allow, ...response.headers });
-      logger.error({ err: error, method: req.method, path: new URL(req.url ?? '/', 'http://localhost').pathname }, 'REST request failed');
-      sendJson(res, 500, { detail: 'A server error occurred.' }, allow);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      logger.error({ ...serverErrorLog(error), method: req.method, path }, 'REST request failed');
+      sendJson(res, 500, { detail: SERVER_ERROR_DETAIL }, allow);
     }
   };
 }
