@@ -1,11 +1,13 @@
 import type { AuthCheckerFn } from 'type-graphql';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
 import type { SsoContext } from './context.js';
+import { defaultExtractScopes } from './directives/defaults.js';
 import { toGraphQLError } from './graphql-errors.js';
 
 /**
  * type-graphql `authChecker`: `@Authorized()` requires a verified token whose user is accepted;
- * `@Authorized('a', 'b')` also requires one of those names in the token's `scopes` claim.
+ * `@Authorized('a', 'b')` also requires one of those names in the token's `scopes` claim, or in its
+ * space-separated `scope` claim.
  */
 export const ssoAuthChecker: AuthCheckerFn<SsoContext> = async ({ context }, scopes) => {
   if (!context.auth) {
@@ -16,7 +18,7 @@ export const ssoAuthChecker: AuthCheckerFn<SsoContext> = async ({ context }, sco
     throw toGraphQLError(error);
   });
   if (scopes.length === 0) return true;
-  const granted = Array.isArray(context.auth.scopes) ? context.auth.scopes : [];
+  const granted = defaultExtractScopes(context.auth);
   if (scopes.some((scope) => granted.includes(scope))) return true;
   throw toGraphQLError(new ForbiddenError(`This requires the scope ${scopes.map((s) => `"${s}"`).join(' or ')}.`));
 };

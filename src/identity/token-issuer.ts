@@ -2,6 +2,7 @@ import type { RequestInfo } from '../config/settings.js';
 import { withForkedEntityManager } from '../auth/lib/forked-entity-manager.js';
 import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
+import { withScopeClaim } from '../jwt/payloads.js';
 import { runHook } from '../lib/hooks.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
@@ -114,7 +115,7 @@ export async function issueAuthorizationToken(
       withForkedEntityManager({ sessionToken, user, args, settings: services.settings, request }, services.orm),
     ),
   );
-  return encode(services, payload, 'authorization');
+  return encode(services, withScopeClaim(payload), 'authorization');
 }
 
 /**

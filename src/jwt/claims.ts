@@ -16,6 +16,8 @@ export const CLIENT_ID = 'cid';
 export const USER_ID = 'uid';
 export const EMAIL = 'email';
 export const SCOPES = 'scopes';
+/** The same scopes, space-separated, as OAuth gateways read them. */
+export const SCOPE = 'scope';
 
 export const KEY_ID = 'kid';
 
@@ -36,6 +38,8 @@ export interface TokenPayload {
   cid?: string;
   email?: string | null;
   scopes?: string[];
+  /** `scopes` space-separated, in authorization tokens. */
+  scope?: string;
   [claim: string]: unknown;
 }
 

@@ -22,3 +22,13 @@ export function createSessionPayload(input: PayloadInput<unknown>): UnsignedPayl
 export function createAuthorizationPayload(input: PayloadInput<unknown>): UnsignedPayload {
   return { token: TOKEN_AUTHORIZATION, ...baseClaims(input) };
 }
+
+/**
+ * `scopes` also as `scope`, space-separated (RFC 8693's and OAuth's spelling, which Apollo Router
+ * and Hive Gateway read), unless the payload sets `scope` itself. Applied to every authorization
+ * payload, whatever `createAuthorizationPayload` returned.
+ */
+export function withScopeClaim(payload: UnsignedPayload): UnsignedPayload {
+  if (!Array.isArray(payload.scopes) || payload.scope !== undefined) return payload;
+  return { ...payload, scope: payload.scopes.join(' ') };
+}

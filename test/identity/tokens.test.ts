@@ -170,11 +170,12 @@ describe('identity service: custom authorization claims from an ArgsType', () =>
         if (!memberships[String(input.user.id)]?.includes(input.args.account)) {
           throw new ForbiddenError(`You are not a member of account ${input.args.account}.`);
         }
-        return { ...createAuthorizationPayload(input), account: input.args.account, scopes: ['accounts:read'] };
+        if (input.args.account === '43') return { ...createAuthorizationPayload(input), account: '43', scopes: ['a'], scope: 'b c' };
+        return { ...createAuthorizationPayload(input), account: input.args.account, scopes: ['accounts:read', 'accounts:write'] };
       },
     });
     const carol = await sso.createUser('carol', 'carol-password');
-    memberships[carol.id] = ['42'];
+    memberships[carol.id] = ['42', '43'];
   });
   after(() => sso.close());
 
@@ -184,9 +185,16 @@ describe('identity service: custom authorization claims from an ArgsType', () =>
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const payload = payloadOf(res.body.data!.obtainAuthorizationToken.token);
     assert.equal(payload.account, '42');
-    assert.deepEqual(payload.scopes, ['accounts:read']);
+    assert.deepEqual(payload.scopes, ['accounts:read', 'accounts:write']);
+    assert.equal(payload.scope, 'accounts:read accounts:write', 'the same scopes, space-separated, as gateways read them');
     assert.equal(payload.token, 'auth');
     assert.equal(payload.exp - payload.iat, 900);
+  });
+
+  it('keeps a `scope` claim the payload function sets itself', async () => {
+    const session = await sso.login('carol', 'carol-password');
+    const payload = payloadOf((await sso.mint(session, 'account: "43"')).body.data!.obtainAuthorizationToken.token);
+    assert.deepEqual([payload.scopes, payload.scope], [['a'], 'b c']);
   });
 
   it('answers FORBIDDEN when the payload function refuses', async () => {

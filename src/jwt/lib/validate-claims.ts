@@ -63,6 +63,9 @@ export function validateClaims(payload: unknown, options: ClaimsOptions): TokenP
   if (claims.scopes !== undefined && !(Array.isArray(claims.scopes) && claims.scopes.every((s) => typeof s === 'string'))) {
     throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token has an invalid "scopes" claim.', 'scopes', 'invalid');
   }
+  if (claims.scope !== undefined && typeof claims.scope !== 'string') {
+    throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token has an invalid "scope" claim.', 'scope', 'invalid');
+  }
 
   if (claims.iss !== options.issuer) {
     throw new JwtClaimError('TOKEN_ISSUER_NOT_ACCEPTED', 'Token issuer is not accepted.', 'iss', 'check_failed');
