@@ -47,16 +47,18 @@ async function loadJsonConfig(file: string): Promise<SsoConfig> {
 
 export interface LoadConfigOptions {
   /**
-   * Import a JS config afresh, past Node's module cache, as a reload (SIGHUP) does; the modules
+   * Import a JS/TS config afresh, past Node's module cache, as a reload (SIGHUP) does; the modules
    * it imports are not imported again. A JSON file is read afresh anyway.
    */
   fresh?: boolean;
 }
 
 /**
- * Loads a config file: a JS module whose default export is the settings (`export default
- * defineConfig({...})`), or a JSON file whose hook and list settings may be module references.
- * Returns the raw settings; `resolveSettings` validates them.
+ * Loads a config file: a module whose default export is the settings (`export default
+ * defineConfig({...})`) — JavaScript, or TypeScript (`.ts` in a `"type": "module"` package,
+ * `.mts`) when the optional package tsx is installed, which is then registered for the whole
+ * process — or a JSON file whose hook and list settings may be module references. Returns the
+ * raw settings; `resolveSettings` validates them.
  */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SsoConfig> {
   const file = resolve(path);

@@ -459,7 +459,7 @@ describe('loadConfig', () => {
     const empty = write('conf/empty.js', `export const other = 1;`);
     await rejects(empty, { setting: '(config)', file: empty, message: /must export its settings as default/ });
     const yaml = write('conf/config.yaml', 'identity: myapp\n');
-    await rejects(yaml, { setting: '(config)', file: yaml, message: /Node cannot import this type of file \(compile TypeScript to JavaScript first; a config is \.json, \.js, \.mjs or \.cjs\)/ });
+    await rejects(yaml, { setting: '(config)', file: yaml, message: /Node cannot import this type of file \(a config is \.json, \.js, \.mjs, \.cjs, or \.ts\/\.mts with tsx installed\)/ });
   });
 
   it('loads a CommonJS config: its module.exports are the settings', async () => {
