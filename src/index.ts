@@ -54,15 +54,20 @@ export { SUPPORTED_ALGORITHMS, type Algorithm } from './jwt/lib/algorithms.js';
 
 export { defineConfig } from './config/define-config.js';
 export { DEFAULT_SETTINGS, resolveSettings } from './config/resolve.js';
-export { loadConfig } from './config/load.js';
+export { loadConfig, type LoadConfigOptions } from './config/load.js';
 export type {
+  AnyClass,
+  ApplicationEntity,
+  ApplicationMigration,
   AuthenticateContext,
   AuthenticatePayload,
   CreatePayload,
   DecodeJwtToken,
   EncodeJwtToken,
+  EntitySchemaLike,
   LoginThrottleConfig,
   LoginThrottleSettings,
+  MigrationClass,
   PayloadInput,
   RequestInfo,
   RequestLimits,

@@ -15,6 +15,8 @@ import type { ServeOptions } from './serve.js';
 const identityCommands = () => importFeature('graphql-sso/identity', () => import('./identity-commands.js'));
 const serveCommand = () => importFeature('graphql-sso/identity', () => import('./serve.js'));
 
+const CONFIG_HELP = 'settings file (.json, .js, .mjs, or .ts/.mts with tsx installed); default $SSO_CONFIG';
+
 function workerCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number of processes from 1 to 64');
@@ -43,7 +45,7 @@ program
   .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz, GET /readyz); SIGHUP reloads its key files, SIGTERM drains')
   .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default(4000).argParser(port))
   .option('--host <host>', 'interface to listen on (default: all)')
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .option('--no-migrate', 'do not apply pending migrations at start-up')
   .addOption(
     new Option('-w, --workers <n>', 'processes serving the port together (node:cluster); more than 1 needs DATABASE_URL')
@@ -102,7 +104,7 @@ users
   .requiredOption('--username <username>', 'login name')
   .option('--email <email>', 'email address')
   .option('--password-stdin', 'read the password from standard input (required: never pass it as an argument)')
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; email?: string; passwordStdin?: boolean; config?: string }) => {
     if (!options.passwordStdin) {
       throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users create --username alice --password-stdin');
@@ -125,7 +127,7 @@ users
   .description("set a user's password, read from standard input; revokes all of the user's sessions")
   .requiredOption('--username <username>', 'login name')
   .option('--password-stdin', 'read the password from standard input (required: never pass it as an argument)')
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; passwordStdin?: boolean; config?: string }) => {
     if (!options.passwordStdin) {
       throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users set-password --username alice --password-stdin');
@@ -138,7 +140,7 @@ users
   .command('deactivate')
   .description('refuse a user from now on: revokes all of their sessions and fails their logins')
   .requiredOption('--username <username>', 'login name')
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; config?: string }) => {
     await withUser(options.config, options.username, async (users, id) => `Deactivated ${options.username}; ${revokedNote(await users.setActive(id, false))}`);
   });
@@ -147,7 +149,7 @@ users
   .command('activate')
   .description('let a deactivated user log in again')
   .requiredOption('--username <username>', 'login name')
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; config?: string }) => {
     await withUser(options.config, options.username, async (users, id) => {
       await users.setActive(id, true);
@@ -157,16 +159,17 @@ users
 
 program
   .command('migrate')
-  .description('apply pending database migrations')
-  .action(async () => {
+  .description("apply pending database migrations: the identity service's, then the config's own (its migrations setting)")
+  .option('-c, --config <file>', CONFIG_HELP)
+  .action(async (options: { config?: string }) => {
     const { migrateDatabase } = await identityCommands();
-    process.stdout.write(`${await migrateDatabase()}\n`);
+    process.stdout.write(`${await migrateDatabase(options.config)}\n`);
   });
 
 program
   .command('schema')
   .description("print the identity service's GraphQL SDL")
-  .option('-c, --config <file>', 'settings file (.js or .json); default $SSO_CONFIG')
+  .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { config?: string }) => {
     const { printIdentitySchema } = await identityCommands();
     process.stdout.write(`${await printIdentitySchema(options.config)}\n`);

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { pino, type Logger } from 'pino';
+import { entityName, namedMigrations } from '../config/lib/application-tables.js';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { SsoConfig, SsoSettings } from '../config/settings.js';
+import { dataDirFromEnv } from '../db/defaults.js';
 import { SettingsError } from '../errors.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { createSsoLogger } from '../observability/logger.js';
@@ -17,9 +18,7 @@ export function createCliLogger(): Logger {
   return createSsoLogger({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
 }
 
-export function dataDir(): string {
-  return resolve(process.env.SSO_DATA_DIR ?? '.data');
-}
+export const dataDir = dataDirFromEnv;
 
 export async function readConfig(configPath: string | undefined): Promise<SsoConfig> {
   const path = configPath ?? process.env.SSO_CONFIG;
@@ -27,24 +26,30 @@ export async function readConfig(configPath: string | undefined): Promise<SsoCon
 }
 
 /**
- * The settings file read again, for a reload (SIGHUP): a JSON file is re-read; a JS module is
+ * The settings file read again, for a reload (SIGHUP): a JSON file is re-read; a JS/TS module is
  * imported afresh, past Node's module cache (the modules it imports are not).
  */
 export async function rereadConfig(configPath: string | undefined): Promise<SsoConfig> {
   const path = configPath ?? process.env.SSO_CONFIG;
-  if (!path || extname(path) === '.json') return readConfig(path);
-  const mod = (await import(`${pathToFileURL(resolve(path)).href}?reload=${Date.now()}`)) as { default?: SsoConfig; config?: SsoConfig };
-  const config = mod.default ?? mod.config;
-  if (config === undefined) throw new SettingsError('(config)', `${resolve(path)} must export its settings as default`);
-  return config;
+  return path ? loadConfig(path, { fresh: true }) : {};
 }
 
 const KEY_SETTINGS = new Set(['keyStoreRoot', 'privateKeys', 'publicKeys']);
 
+/**
+ * A setting as a reload compares it. Entities and migrations go by name: a config imported afresh
+ * defines the classes it holds itself afresh too.
+ */
+function comparable(settings: SsoSettings, key: keyof SsoSettings): unknown {
+  if (key === 'entities') return settings.entities.map(entityName);
+  if (key === 'migrations') return namedMigrations(settings.migrations).map((migration) => migration.name);
+  return settings[key];
+}
+
 /** Settings (other than key files) whose value differs: a reload does not apply them, a restart does. */
 export function settingsNeedingRestart(running: SsoSettings, next: SsoSettings): string[] {
   return (Object.keys(next) as (keyof SsoSettings)[]).filter(
-    (key) => !KEY_SETTINGS.has(key) && typeof next[key] !== 'function' && !isDeepStrictEqual(next[key], running[key]),
+    (key) => !KEY_SETTINGS.has(key) && typeof next[key] !== 'function' && !isDeepStrictEqual(comparable(next, key), comparable(running, key)),
   );
 }
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from 'commander';
 import { migrate, type Database } from '../db/database.js';
+import { openIdentityDatabase } from '../identity/database.js';
 import { IdentityService } from '../server/identity-service.js';
 import { isClusterWorker, leaveSigintToPrimary, nameWorkerInResponses, runCluster } from './cluster.js';
-import { openIdentityDatabase } from './database.js';
 import { readConfig, rereadConfig, serveSettings, settingsNeedingRestart } from './runtime.js';
 
 export interface ServeOptions {
@@ -21,7 +21,7 @@ async function applyMigrations(db: Database, logger: Logger): Promise<void> {
 
 /**
  * `serve --workers N` (N > 1), the primary: settings (and the development key) and migrations
- * once, then N workers that each run `serveProcess` on the shared port.
+ * (the identity's and the config's) once, then N workers that each run `serveProcess` on the shared port.
  */
 export async function servePrimary(options: ServeOptions, logger: Logger): Promise<void> {
   if (!process.env.DATABASE_URL) {
@@ -30,9 +30,9 @@ export async function servePrimary(options: ServeOptions, logger: Logger): Promi
         'and runs one query at a time, so further processes would only queue on it. Use --workers 1, or set DATABASE_URL.',
     );
   }
-  await serveSettings(await readConfig(options.config), logger);
+  const settings = await serveSettings(await readConfig(options.config), logger);
   if (options.migrate) {
-    const db = await openIdentityDatabase(logger);
+    const db = await openIdentityDatabase({ settings, logger });
     try {
       await applyMigrations(db, logger);
     } finally {
@@ -56,7 +56,7 @@ export async function serveProcess(options: ServeOptions, logger: Logger): Promi
   const worker = isClusterWorker();
   if (worker) leaveSigintToPrimary();
   const settings = await serveSettings(await readConfig(options.config), logger);
-  const db = await openIdentityDatabase(logger, { serveEmbedded: !worker, settings });
+  const db = await openIdentityDatabase({ settings, logger, serveEmbedded: !worker });
   try {
     // A worker's primary has migrated already.
     if (options.migrate && !worker) await applyMigrations(db, logger);

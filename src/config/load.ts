@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SettingsError } from '../errors.js';
+import { configOf, importConfigModule } from './lib/import-module.js';
+import { resolveFunctionReference, resolveListReferences } from './lib/module-reference.js';
 import type { SsoConfig } from './settings.js';
 
 /** Settings a JSON config may give as `"module-path#exportName"`. */
@@ -15,81 +15,53 @@ const HOOK_SETTINGS = [
   'authorizationArgs',
 ] as const;
 
-async function importModule(file: string, setting: string): Promise<Record<string, unknown>> {
+/** List settings a JSON config may give as a reference to an exported list, or as a list of references. */
+const LIST_SETTINGS = ['entities', 'migrations'] as const;
+
+async function loadJsonConfig(file: string): Promise<SsoConfig> {
+  let text: string;
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      throw new SettingsError(setting, `cannot load ${file}: compile it to JavaScript first (Node runs .js/.mjs configs)`, { file, cause: error });
-    }
-    // Only when the file itself is missing: a missing import of an existing module falls through.
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ENOENT') && !existsSync(file)) {
-      throw new SettingsError(setting, `module not found: ${file}`, { file, cause: error });
-    }
-    throw new SettingsError(setting, `cannot load ${file}: ${(error as Error).message}`, { file, cause: error });
+    throw new SettingsError('(config)', `config file not found: ${file}`, { file, cause: error });
   }
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new SettingsError('(config)', `${file} is not valid JSON: ${(error as Error).message}`, { file, cause: error });
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new SettingsError('(config)', `${file} must hold a JSON object of settings`, { file });
+  }
+  const baseDir = dirname(file);
+  for (const setting of HOOK_SETTINGS) {
+    const value = config[setting];
+    if (typeof value === 'string') config[setting] = await resolveFunctionReference(value, baseDir, setting);
+  }
+  for (const setting of LIST_SETTINGS) {
+    if (setting in config) config[setting] = await resolveListReferences(config[setting], baseDir, setting);
+  }
+  return config as SsoConfig;
 }
 
-/** Resolves `"./hooks.js#createAuthorizationPayload"` relative to the config file's folder. */
-async function resolveHook(reference: string, baseDir: string, setting: string): Promise<unknown> {
-  const hash = reference.lastIndexOf('#');
-  if (hash <= 0 || hash === reference.length - 1) {
-    throw new SettingsError(setting, `must be "module-path#exportName" (got ${JSON.stringify(reference)})`);
-  }
-  const modulePath = reference.slice(0, hash);
-  const exportName = reference.slice(hash + 1);
-  const file = modulePath.startsWith('.') || modulePath.startsWith('/') ? resolve(baseDir, modulePath) : modulePath;
-  const mod = file === modulePath ? await importPackage(modulePath, setting) : await importModule(file, setting);
-  if (!(exportName in mod)) throw new SettingsError(setting, `${modulePath} has no export named "${exportName}"`, { file });
-  const hook = mod[exportName];
-  if (typeof hook !== 'function') {
-    throw new SettingsError(setting, `${reference} is not a function (it is ${hook === null ? 'null' : typeof hook})`, { file });
-  }
-  return hook;
-}
-
-async function importPackage(specifier: string, setting: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    throw new SettingsError(setting, `cannot load module "${specifier}": ${(error as Error).message}`, { cause: error });
-  }
+export interface LoadConfigOptions {
+  /**
+   * Import a JS/TS config afresh, past Node's module cache, as a reload (SIGHUP) does; the modules
+   * it imports are not imported again. A JSON file is read afresh anyway.
+   */
+  fresh?: boolean;
 }
 
 /**
- * Loads a config file once, at start-up: a JS module whose default export is the settings
- * (`export default defineConfig({...})`), or a JSON file whose hook settings are module references.
- * Returns the raw settings; `resolveSettings` validates them.
+ * Loads a config file: a module whose default export is the settings (`export default
+ * defineConfig({...})`) — JavaScript, or TypeScript (`.ts` in a `"type": "module"` package,
+ * `.mts`) when the optional package tsx is installed, which is then registered for the whole
+ * process — or a JSON file whose hook and list settings may be module references. Returns the
+ * raw settings; `resolveSettings` validates them.
  */
-export async function loadConfig(path: string): Promise<SsoConfig> {
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SsoConfig> {
   const file = resolve(path);
-  if (extname(file) === '.json') {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new SettingsError('(config)', `config file not found: ${file}`, { file, cause: error });
-    }
-    let config: Record<string, unknown>;
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      throw new SettingsError('(config)', `${file} is not valid JSON: ${(error as Error).message}`, { file, cause: error });
-    }
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-      throw new SettingsError('(config)', `${file} must hold a JSON object of settings`, { file });
-    }
-    for (const setting of HOOK_SETTINGS) {
-      const value = config[setting];
-      if (typeof value === 'string') config[setting] = await resolveHook(value, dirname(file), setting);
-    }
-    return config as SsoConfig;
-  }
-  const mod = await importModule(file, '(config)');
-  const config = mod.default ?? mod.config;
-  if (config === undefined) {
-    throw new SettingsError('(config)', `${file} must export its settings as default (export default defineConfig({...}))`, { file });
-  }
-  return config as SsoConfig;
+  if (extname(file) === '.json') return loadJsonConfig(file);
+  return configOf(await importConfigModule(file, '(config)', { fresh: options.fresh }), file) as SsoConfig;
 }

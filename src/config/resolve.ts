@@ -4,6 +4,7 @@ import { encodeJwtToken } from '../jwt/encode.js';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm } from '../jwt/lib/algorithms.js';
 import { createAuthorizationPayload, createSessionPayload } from '../jwt/payloads.js';
 import { authenticatePayload } from '../auth/authenticate-payload.js';
+import { checkEntities, namedMigrations, notAList } from './lib/application-tables.js';
 import type { LoginThrottleSettings, RequestLimits, SsoConfig, SsoSettings } from './settings.js';
 
 export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
@@ -52,6 +53,8 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = Object.freeze({
   shutdownDelay: 0,
   loginThrottle: Object.freeze({ usernameAttempts: 5, ipAttempts: 100, backoff: Object.freeze({ base: 1, max: 900 }), window: 3600 }),
   redisUrl: null,
+  entities: Object.freeze([]),
+  migrations: Object.freeze([]),
 });
 
 type Check = (value: unknown) => string | null;
@@ -185,6 +188,8 @@ const CHECKS: Record<keyof SsoSettings, Check> = {
   shutdownDelay: nonNegativeSeconds,
   loginThrottle: nullable(loginThrottle),
   redisUrl: nullable((v) => (typeof v === 'string' && /^rediss?:\/\/./.test(v) ? null : 'must be a redis:// or rediss:// URL')),
+  entities: (v) => notAList('entities', v),
+  migrations: (v) => notAList('migrations', v),
 };
 
 /** Audiences may be written as one string, as in the original's examples. */
@@ -214,6 +219,10 @@ export function resolveSettings(config: SsoConfig = {}): SsoSettings {
     if (problem) throw new SettingsError(key, problem);
   }
   settings.limits = resolveLimits(settings.limits as unknown as Record<string, unknown>);
+  // Each entry under its own name (`migrations[1]`); clashes with the identity's own migration
+  // names are found where those are known, when the database is opened.
+  checkEntities(settings.entities);
+  namedMigrations(settings.migrations);
   if (settings.decodeAlgorithms === null) settings.decodeAlgorithms = [settings.encodeAlgorithm];
   if (settings.verifyAudience && settings.identity === null && Object.keys({ ...settings.publicKeys, ...settings.privateKeys, ...settings.jwksUrls }).length > 0) {
     throw new SettingsError('identity', 'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service');

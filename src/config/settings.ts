@@ -118,6 +118,34 @@ export interface LoginThrottleSettings {
   window: number;
 }
 
+/**
+ * A class as the settings see one. The config layer checks shapes and never loads the ORM (a
+ * subgraph does not install it), so entity and migration classes are typed structurally here.
+ */
+export type AnyClass = abstract new (...args: any[]) => object;
+
+/** What MikroORM's `EntitySchema` (`new EntitySchema({...})`, `defineEntity(...)`) looks like from here. */
+export interface EntitySchemaLike {
+  readonly meta: object;
+  init(): unknown;
+}
+
+/**
+ * One of the application's entities (`entities`): a MikroORM entity class (`@Entity()`) or an
+ * `EntitySchema`, the way to write one in plain JavaScript.
+ */
+export type ApplicationEntity = AnyClass | EntitySchemaLike;
+
+/** A MikroORM `Migration` subclass, as far as the settings can tell: a class with `up()`. */
+export type MigrationClass = new (...args: any[]) => { up(): unknown };
+
+/**
+ * One of the application's migrations (`migrations`): MikroORM's `MigrationObject`
+ * (`{ name, class }`), or a `Migration` subclass, which is then named after the class. The name
+ * is what the migrations table records, so it must never change once applied.
+ */
+export type ApplicationMigration = MigrationClass | { name: string; class: MigrationClass };
+
 /** Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own. */
 export interface SsoSettings {
   createSessionPayload: CreatePayload;
@@ -212,6 +240,19 @@ export interface SsoSettings {
   loginThrottle: LoginThrottleSettings | null;
   /** `redis://` or `rediss://` URL: the login throttle keeps its counts there instead of PostgreSQL. */
   redisUrl: string | null;
+  /**
+   * The application's own entities, registered with the identity service's (`User`,
+   * `SessionToken`, ...) in one ORM: hooks query them through `em`, and they may reference the
+   * identity's, e.g. `@ManyToOne(() => User)`. Read when the database is opened.
+   */
+  entities: readonly ApplicationEntity[];
+  /**
+   * The application's migrations (the tables of `entities`), applied after the identity service's
+   * own, in this order, and recorded in the same migrations table (`sso_migrations`) by
+   * `graphql-sso serve` and `graphql-sso migrate`. Names must be unique, also against the
+   * identity's (`Migration2026...`).
+   */
+  migrations: readonly ApplicationMigration[];
 }
 
 /** `loginThrottle` as a config gives it: what is left out comes from the defaults. */

@@ -1,6 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import type { EntityClass, MigrationObject } from '@mikro-orm/core';
+import type { EntityClass, EntitySchema, MigrationObject } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { importFeature } from '../lib/optional-packages.js';
 import type { EmbeddedServer } from './embedded.js';
@@ -11,7 +11,7 @@ export interface DatabaseOptions {
   url?: string | null;
   /** Where the embedded database lives (`SSO_DATA_DIR`, default `.data`), in `<dataDir>/pglite`. */
   dataDir: string;
-  entities: EntityClass<any>[];
+  entities: (EntityClass<any> | EntitySchema)[];
   /** Oldest first; listed rather than globbed, so they run from compiled code. */
   migrations: MigrationObject[];
   logger: Logger;

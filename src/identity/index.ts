@@ -6,6 +6,7 @@ export { IdentityService, type IdentityServiceOptions } from '../server/identity
 export { LoginThrottleEntry, SessionToken, User, identityEntities } from './entities/index.js';
 export { identityMigrations } from './migrations/index.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from '../db/database.js';
+export { openIdentityDatabase, type OpenIdentityDatabaseOptions } from './database.js';
 export { databaseUnavailableError, isDatabaseUnavailable } from '../db/unavailable.js';
 export { UserService, INVALID_CREDENTIALS_MESSAGE, type CreateUserInput } from './user-service.js';
 export { SessionService, type SessionServiceOptions } from './session-service.js';

@@ -79,6 +79,8 @@ describe('resolveSettings: defaults', () => {
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
       redisUrl: null,
+      entities: [],
+      migrations: [],
     });
   });
 
@@ -451,16 +453,17 @@ describe('loadConfig', () => {
     assert.deepEqual(defineConfig(config), { identity: 'myapp', encodeAlgorithm: 'ES256' });
   });
 
-  it('names the file when a .js config is missing, has no default export, or is TypeScript', async () => {
+  it('names the file when a .js config is missing or has no default export, or Node cannot import its type', async () => {
     const missing = join(dir, 'conf', 'missing.js');
     await rejects(missing, { setting: '(config)', file: missing, message: /module not found/ });
     const empty = write('conf/empty.js', `export const other = 1;`);
     await rejects(empty, { setting: '(config)', file: empty, message: /must export its settings as default/ });
-    const typescript = write('conf/config.ts', `export default { identity: 'myapp' } satisfies Record<string, string>;`);
-    if ((process.features as unknown as Record<string, unknown>).typescript) {
-      assert.equal((await loadConfig(typescript)).identity, 'myapp', 'this Node strips types itself');
-    } else {
-      await rejects(typescript, { setting: '(config)', file: typescript, message: /compile it to JavaScript first/ });
-    }
+    const yaml = write('conf/config.yaml', 'identity: myapp\n');
+    await rejects(yaml, { setting: '(config)', file: yaml, message: /Node cannot import this type of file \(a config is \.json, \.js, \.mjs, \.cjs, or \.ts\/\.mts with tsx installed\)/ });
+  });
+
+  it('loads a CommonJS config: its module.exports are the settings', async () => {
+    const cjs = write('conf/config.cjs', `module.exports = { identity: 'from-cjs' };`);
+    assert.equal((await loadConfig(cjs)).identity, 'from-cjs');
   });
 });

@@ -13,10 +13,10 @@ export interface ServeProcess {
 }
 
 /** `graphql-sso serve` as a child process on a free port; resolves once it listens. */
-export function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+export function startServe(env: Record<string, string>, args: string[] = [], { cwd = ROOT }: { cwd?: string } = {}): Promise<ServeProcess> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: '', SSO_CONFIG: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
