@@ -1,6 +1,4 @@
-import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
-import { identityMigrations } from 'graphql-sso/identity';
 
 /** Who belongs to which account, and as what: read when an authorization token is minted. */
 export class Migration20261128100000AccountMember extends Migration {
@@ -17,9 +15,3 @@ export class Migration20261128100000AccountMember extends Migration {
     this.addSql(`drop table if exists "account_member";`);
   }
 }
-
-/** The identity service's own migrations, then the demo's. */
-export const demoIdentityMigrations: MigrationObject[] = [
-  ...identityMigrations,
-  { name: 'Migration20261128100000AccountMember', class: Migration20261128100000AccountMember },
-];

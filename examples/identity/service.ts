@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { IdentityService, User, identityEntities, migrate, openDatabase, type Database } from 'graphql-sso/identity';
+import { IdentityService, User, migrate, openIdentityDatabase, type Database } from 'graphql-sso/identity';
 import { resolveSettings, writeKeyFile } from 'graphql-sso';
 import { AccountArgs, createAuthorizationPayload } from './authorization.js';
-import { demoIdentityMigrations } from './migrations.js';
+import { Migration20261128100000AccountMember } from './migrations.js';
 
 export const DEMO_ISSUER = 'graphql-sso-demo';
 
@@ -53,15 +53,10 @@ export async function startDemoIdentity(options: DemoIdentityOptions): Promise<D
     authorizationAudience: [DEMO_ISSUER, ...options.audiences],
     authorizationArgs: AccountArgs,
     createAuthorizationPayload,
+    migrations: [Migration20261128100000AccountMember],
     passwordHashRounds: options.passwordHashRounds ?? 12,
   });
-  const db = await openDatabase({
-    url: options.databaseUrl,
-    dataDir: options.dataDir,
-    entities: identityEntities,
-    migrations: demoIdentityMigrations,
-    logger: options.logger,
-  });
+  const db = await openIdentityDatabase({ settings, url: options.databaseUrl ?? null, dataDir: options.dataDir, logger: options.logger });
   try {
     await migrate(db);
     const service = await IdentityService.create({ settings, orm: db.orm, logger: options.logger });

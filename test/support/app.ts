@@ -90,7 +90,8 @@ export async function startService(
   args: string[],
   options: { cwd: string; env?: Record<string, string | undefined>; ready: () => Promise<boolean>; timeout?: number },
 ): Promise<Service> {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: `npx` runs the command in a child, and both must get the signal.
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -99,10 +100,20 @@ export async function startService(
     output: () => out,
     stop: () =>
       new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        const signal = (name: NodeJS.Signals) => {
+          try {
+            process.kill(-child.pid!, name);
+          } catch {
+            // the group is gone already
+          }
+        };
+        const killer = setTimeout(() => signal('SIGKILL'), 10_000);
+        child.stdout!.once('close', () => {
+          // stdout closes when the last process of the group holding it has exited.
+          clearTimeout(killer);
+          done();
+        });
+        signal('SIGINT');
       }),
   };
   const deadline = Date.now() + (options.timeout ?? 60_000);
