@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Bench, BenchSection } from './lib/types.js';
@@ -44,7 +44,35 @@ function render(sections: BenchSection[], smoke: boolean, startedAt: Date): stri
   return `${lines.join('\n')}\n`;
 }
 
-/** `npm run bench` (full; writes bench/RESULTS.md) or `--smoke` (seconds; CI); `--only name` picks sections. */
+/**
+ * RESULTS.md with `sections` measured anew: their target rows and their `## title` part replaced
+ * (or added at the end), noting that they come from a run of their own.
+ */
+function updateResults(previous: string, sections: BenchSection[], startedAt: Date): string {
+  let text = previous;
+  for (const section of sections) {
+    const fresh = render([section], false, startedAt);
+    const rows = fresh.split('\n').filter((line) => line.startsWith(`| ${section.title} |`));
+    const lines = text.split('\n').filter((line) => !line.startsWith(`| ${section.title} |`));
+    const tableEnd = lines.findIndex((line, i) => i > lines.indexOf('## Targets') + 3 && !line.startsWith('|'));
+    lines.splice(tableEnd, 0, ...rows);
+    text = lines.join('\n');
+    const part = fresh.slice(fresh.indexOf(`## ${section.title}`)).trimEnd() + `\n- Measured in a run of this section alone, ${startedAt.toISOString()}.\n`;
+    const start = text.indexOf(`\n## ${section.title}\n`);
+    if (start === -1) {
+      text = `${text.trimEnd()}\n\n${part}`;
+    } else {
+      const next = text.indexOf('\n## ', start + 1);
+      text = `${text.slice(0, start + 1)}${part}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`;
+    }
+  }
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/**
+ * `npm run bench` (full; writes bench/RESULTS.md) or `--smoke` (seconds; CI); `--only name` picks
+ * sections (written to RESULTS.smoke.md, or with `--update` into RESULTS.md in place of their old numbers).
+ */
 async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -61,7 +89,15 @@ async function main(): Promise<void> {
     }
   }
   const report = render(sections, smoke, startedAt);
-  const out = smoke || only ? join(import.meta.dirname, 'RESULTS.smoke.md') : join(import.meta.dirname, '../../bench/RESULTS.md');
+  const results = join(import.meta.dirname, '../../bench/RESULTS.md');
+  if (only && !smoke && process.argv.includes('--update')) {
+    // One section re-measured on its own: its rows and its part of RESULTS.md are replaced.
+    const updated = updateResults(await readFile(results, 'utf8'), sections, startedAt);
+    await writeFile(results, updated);
+    process.stdout.write(updated);
+    return;
+  }
+  const out = smoke || only ? join(import.meta.dirname, 'RESULTS.smoke.md') : results;
   await writeFile(out, report);
   process.stdout.write(report);
 }
