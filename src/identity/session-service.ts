@@ -7,6 +7,7 @@ import { SessionToken } from './entities/session-token.js';
 import type { User } from './entities/user.js';
 import type { SessionCache } from './session-cache.js';
 import type { UserService } from './user-service.js';
+import { isUuid } from './lib/uuid.js';
 
 export interface SessionServiceOptions {
   /** `last_used_at` is written at most once per this many milliseconds per session. */
@@ -22,7 +23,6 @@ export interface SessionActor {
   admin: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Queries and changes of the `SessionToken` aggregate. */
 export class SessionService implements SessionAuthenticator {
@@ -99,7 +99,7 @@ export class SessionService implements SessionAuthenticator {
 
   /** The active sessions of a user, most recently used first. */
   async listActive(userId: string): Promise<SessionToken[]> {
-    if (!UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     return this.orm.em
       .fork()
       .find(SessionToken, { user: userId, ...this.activeAt(this.now()) } as FilterQuery<SessionToken>, { orderBy: { lastUsedAt: 'desc nulls last', createdAt: 'desc' } });
@@ -117,7 +117,7 @@ export class SessionService implements SessionAuthenticator {
    * cannot be probed.
    */
   async revoke(actor: SessionActor, id: string): Promise<boolean> {
-    const session = UUID.test(id) ? await this.orm.em.fork().findOne(SessionToken, { id }) : null;
+    const session = isUuid(id) ? await this.orm.em.fork().findOne(SessionToken, { id }) : null;
     if (!session || (session.user.id !== actor.userId && !actor.admin)) throw new InputError('Session not found.', 'NOT_FOUND');
     try {
       const revoked = await this.orm.em.fork().nativeUpdate(SessionToken, { id, revokedAt: null }, { revokedAt: new Date(this.now()) });
@@ -131,7 +131,7 @@ export class SessionService implements SessionAuthenticator {
   async revokeAll(actor: SessionActor, options: { userId?: string; except?: string } = {}): Promise<number> {
     const userId = options.userId ?? actor.userId;
     if (userId !== actor.userId && !actor.admin) throw new ForbiddenError("Only an administrator may revoke another user's sessions.");
-    if (!UUID.test(userId)) return 0;
+    if (!isUuid(userId)) return 0;
     const where: FilterQuery<SessionToken> = { user: userId, revokedAt: null };
     if (options.except) where.id = { $ne: options.except };
     try {
@@ -148,7 +148,7 @@ export class SessionService implements SessionAuthenticator {
    * live. Others fail with the database error (HTTP 503).
    */
   private async load(id: string): Promise<{ session: SessionToken | null; remembered?: boolean }> {
-    if (!UUID.test(id)) return { session: null };
+    if (!isUuid(id)) return { session: null };
     const cached = this.cache.get(id);
     if (cached) return { session: cached };
     const generation = this.cache.generation();

@@ -5,6 +5,7 @@ import { SessionToken } from './entities/session-token.js';
 import { User } from './entities/user.js';
 import { hashPassword, hashRounds, unmatchableHash, verifyPassword } from './passwords.js';
 import type { SessionCache } from './session-cache.js';
+import { isUuid } from './lib/uuid.js';
 
 export interface CreateUserInput {
   username: string;
@@ -59,7 +60,7 @@ export class UserService {
   }
 
   findById(id: string | number): Promise<User | null> {
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.orm.em.fork().findOne(User, { id });
   }
 

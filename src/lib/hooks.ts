@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { HookError, SsoError } from '../errors.js';
+import { isPromiseLike } from './promise-like.js';
 
 /**
  * What an error thrown by a user's hook stands for. An `SsoError` or a `GraphQLError` was thrown
@@ -11,10 +12,6 @@ import { HookError, SsoError } from '../errors.js';
 export function hookFailure(hook: string, error: unknown): unknown {
   if (error instanceof SsoError || error instanceof GraphQLError || isDatabaseUnavailable(error)) return error;
   return new HookError(hook, error);
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /**

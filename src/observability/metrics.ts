@@ -1,11 +1,13 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SsoErrorCode } from '../errors.js';
-import type { ThrottleKind } from '../identity/login-throttle.js';
 
 export type IssuedTokenType = 'session' | 'authorization';
 /** `invalid`: the client's credentials were refused; `error`: the server could not tell (e.g. a key set unreachable). */
 export type VerificationOutcome = 'valid' | 'invalid' | 'error';
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
+/** What a throttled login was counted by (the login throttle's kinds: the label values of `sso_login_throttled_total`). */
+export const THROTTLE_KINDS = ['username', 'ip'] as const;
+export type ThrottledBy = (typeof THROTTLE_KINDS)[number];
 
 /** What `createSsoContext` reports for every request that presents a token (anonymous ones are not counted). */
 export interface TokenVerificationObserver {
@@ -71,7 +73,7 @@ export class SsoMetrics implements TokenVerificationObserver, DatabaseObserver {
     });
     for (const type of ['session', 'authorization'] satisfies IssuedTokenType[]) this.tokensIssued.inc({ type }, 0);
     for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'] satisfies LoginOutcome[]) this.logins.inc({ outcome }, 0);
-    for (const kind of ['username', 'ip'] satisfies ThrottleKind[]) this.throttled.inc({ kind }, 0);
+    for (const kind of THROTTLE_KINDS) this.throttled.inc({ kind }, 0);
     this.verifications.inc(VALID, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -106,7 +108,7 @@ export class SsoMetrics implements TokenVerificationObserver, DatabaseObserver {
   }
 
   /** For the login throttle: one attempt it refused, keyed by `kind`. */
-  loginThrottled(kind: ThrottleKind): void {
+  loginThrottled(kind: ThrottledBy): void {
     this.throttled.inc({ kind });
   }
 

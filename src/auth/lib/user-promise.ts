@@ -1,3 +1,5 @@
+import { isPromiseLike } from '../../lib/promise-like.js';
+
 /**
  * `ctx.user` of `createSsoContext`: a promise of the request's user whose lookup starts when the
  * user is first needed (spreading or passing the context around never triggers it), and whose
@@ -14,10 +16,6 @@ const OUTCOME = Symbol('graphql-sso.userOutcome');
 interface UserPromise<T> extends Promise<T> {
   /** Starts the lookup if it has not started; its outcome, if known by then. */
   [OUTCOME](): UserOutcome | undefined;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** A user looked up by `work` when first needed; `work` runs once. */

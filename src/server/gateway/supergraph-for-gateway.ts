@@ -1,6 +1,6 @@
-import { Kind, isTypeDefinitionNode, isTypeExtensionNode, parse, print, visit, type ASTNode, type DocumentNode } from 'graphql';
+import { Kind, isTypeDefinitionNode, isTypeExtensionNode, parse, print, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { SsoError } from '../../errors.js';
-import { linkedFeatures, type LinkedFeature } from './lib/links.js';
+import { linkedFeatures, type LinkedFeature } from '../../lib/links.js';
 
 /**
  * The authorization features whose directives graphql-sso subgraphs enforce themselves
@@ -19,11 +19,17 @@ interface Removal {
   type(name: string): boolean;
 }
 
+function schemaDirectives(document: DocumentNode): ConstDirectiveNode[] {
+  return document.definitions.flatMap((definition) =>
+    definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION ? [...(definition.directives ?? [])] : [],
+  );
+}
+
 /** Per the link spec a feature owns its root directive (`@ns`), every `ns__*` name and what it imported. */
 function removal(features: LinkedFeature[]): Removal {
   const prefixes = features.map((f) => `${f.namespace}__`);
   const roots = new Set(features.map((f) => f.namespace));
-  const imports = new Set(features.flatMap((f) => f.imports));
+  const imports = new Set(features.flatMap((f) => [...f.imports.values()]));
   const prefixed = (name: string) => prefixes.some((prefix) => name.startsWith(prefix));
   return {
     links: new Set(features.map((f) => f.directive)),
@@ -85,7 +91,7 @@ function strip(document: DocumentNode, remove: Removal): { document: DocumentNod
  */
 export function supergraphForGateway(supergraphSdl: string): string {
   const document = parse(supergraphSdl);
-  const features = linkedFeatures(document);
+  const features = linkedFeatures(schemaDirectives(document));
   const refused = refusals(features);
   if (refused.length > 0) {
     throw new SsoError(

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { SsoError } from '../../../errors.js';
 import { hookFailure } from '../../../lib/hooks.js';
+import { isPromiseLike } from '../../../lib/promise-like.js';
 import { toGraphQLError } from '../../graphql-errors.js';
 import { userOutcome, type UserOutcome } from '../../lib/user-promise.js';
 import { defaultExtractScopes, defaultGetClaims, defaultGetUser } from '../defaults.js';
@@ -30,10 +31,6 @@ export interface Enforcer {
    * still to be resolved, so that a guarded field stays synchronous where its resolver is.
    */
   enforce(requirements: readonly Requirement[], target: Target): void | Promise<void>;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /**

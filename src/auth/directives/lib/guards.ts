@@ -10,6 +10,7 @@ import {
   type GraphQLOutputType,
   type GraphQLResolveInfo,
 } from 'graphql';
+import { isPromiseLike } from '../../../lib/promise-like.js';
 import type { Enforcer, Target } from './enforcer.js';
 import type { Requirement } from './requirements.js';
 
@@ -18,10 +19,6 @@ type FieldConfig = GraphQLFieldConfig<unknown, unknown, Record<string, unknown>>
 
 /** Per concrete type, the requirements left to check once the runtime type is known. */
 export type RuntimeRequirements = ReadonlyMap<string, readonly Requirement[]>;
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
 
 function then<T>(value: T | PromiseLike<T>, next: (value: T) => unknown): unknown {
   return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value);

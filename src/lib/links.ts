@@ -1,8 +1,8 @@
-import { Kind, type ConstDirectiveNode, type ConstValueNode, type DocumentNode } from 'graphql';
+import { Kind, type ConstDirectiveNode, type ConstValueNode } from 'graphql';
 
 const LINK_SPEC = 'https://specs.apollo.dev/link/';
 
-/** One `@link` applied to the schema of a supergraph, read from its AST. */
+/** One `@link` applied to a schema, read from its AST (the link spec: specs.apollo.dev/link/v1.0). */
 export interface LinkedFeature {
   /** The `@link` application itself, so it can be removed by identity. */
   directive: ConstDirectiveNode;
@@ -14,10 +14,13 @@ export interface LinkedFeature {
   version: string | undefined;
   /** The `for:` argument (`SECURITY`, `EXECUTION`), if any. */
   purpose: string | undefined;
-  /** The prefix of the feature's names: `as:`, else the name in the URL (`authenticated`). */
+  /** The prefix of the feature's names: `as:` (without `@`), else the name in the URL (`authenticated`). */
   namespace: string;
-  /** Local names of what `import:` brought in without a prefix: `@dir` for directives, `Type` for types. */
-  imports: string[];
+  /**
+   * What `import:` brought in without a prefix, by the name the feature gives it to the local name:
+   * `"@key"` -> `@key`; `{ name: "@authenticated", as: "@auth" }` -> `@authenticated` -> `@auth`.
+   */
+  imports: Map<string, string>;
 }
 
 function argument(directive: ConstDirectiveNode, name: string): ConstValueNode | undefined {
@@ -28,17 +31,17 @@ function stringValue(value: ConstValueNode | undefined): string | undefined {
   return value?.kind === Kind.STRING ? value.value : undefined;
 }
 
-function importedNames(directive: ConstDirectiveNode): string[] {
+function importedNames(directive: ConstDirectiveNode): Map<string, string> {
+  const names = new Map<string, string>();
   const list = argument(directive, 'import');
-  if (list?.kind !== Kind.LIST) return [];
-  const names: string[] = [];
+  if (list?.kind !== Kind.LIST) return names;
   for (const entry of list.values) {
     if (entry.kind === Kind.STRING) {
-      names.push(entry.value);
+      names.set(entry.value, entry.value);
     } else if (entry.kind === Kind.OBJECT) {
       const field = (name: string) => stringValue(entry.fields.find((f) => f.name.value === name)?.value);
-      const name = field('as') ?? field('name');
-      if (name) names.push(name);
+      const name = field('name');
+      if (name) names.set(name, field('as') ?? name);
     }
   }
   return names;
@@ -61,24 +64,18 @@ function parseFeatureUrl(url: string): { identity: string; name: string; version
   return { identity: `${parsed.origin}/${segments.join('/')}`, name, version };
 }
 
-function schemaDirectives(document: DocumentNode): ConstDirectiveNode[] {
-  return document.definitions.flatMap((definition) =>
-    definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION ? [...(definition.directives ?? [])] : [],
-  );
-}
-
 /**
- * The features a supergraph `@link`s. The `@link` directive may itself be renamed (the link spec
+ * The features the schema-level directives `@link` (a subgraph's `extend schema @link(...)`, a
+ * supergraph's `schema @link(...)`). The `@link` directive may itself be renamed (the link spec
  * bootstraps itself with `@link(url: ".../link/v1.0", as: ...)`), so its name is read from the
  * application that links the link spec, defaulting to `link`. Legacy `@core` supergraphs (Fed 1)
  * yield nothing: they predate the authorization features.
  */
-export function linkedFeatures(document: DocumentNode): LinkedFeature[] {
-  const directives = schemaDirectives(document);
-  const bootstrap = directives.find((d) => stringValue(argument(d, 'url'))?.startsWith(LINK_SPEC));
+export function linkedFeatures(schemaDirectives: readonly ConstDirectiveNode[]): LinkedFeature[] {
+  const bootstrap = schemaDirectives.find((d) => stringValue(argument(d, 'url'))?.startsWith(LINK_SPEC));
   const linkName = bootstrap?.name.value ?? 'link';
   const features: LinkedFeature[] = [];
-  for (const directive of directives) {
+  for (const directive of schemaDirectives) {
     if (directive.name.value !== linkName) continue;
     const url = stringValue(argument(directive, 'url'));
     const parsed = url === undefined ? undefined : parseFeatureUrl(url);
