@@ -80,7 +80,7 @@ export type {
   UserLike,
 } from './config/settings.js';
 
-export { authenticatePayload } from './auth/authenticate-payload.js';
+export { authenticatePayload } from './config/authenticate-payload.js';
 export { createSsoContext, type SsoContext, type SsoContextArgs, type SsoContextOptions } from './auth/context.js';
 export type { ForkableOrm } from './auth/lib/forked-entity-manager.js';
 export { ssoAuthChecker } from './auth/auth-checker.js';
@@ -105,7 +105,7 @@ export type {
 
 export { requestLimits, type ApolloRequestLimits, type RequestLimitsOptions } from './server/limits/request-limits.js';
 export { operationLimitsRule, type OperationLimits } from './server/limits/operation-limits-rule.js';
-export type { ResolverMap } from './server/resolver-map.js';
+export type { ResolverMap } from './lib/resolver-map.js';
 export { errorLogPlugin } from './server/error-log-plugin.js';
 export { serviceUnavailableStatusPlugin } from './server/plugins/service-unavailable-status.js';
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { generateKeyPem, resolveSettings, type Algorithm, type SsoConfig } from '../../src/index.js';
-import { identityEntities, identityMigrations, migrate, openDatabase, UserService } from '../../src/identity/index.js';
+import { identityEntities, identityMigrations, migrate, openDatabase, UserService } from '../../src/identity-exports.js';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/graphql-sso.js');
 

@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
-import { identityEntities, SessionService, UserService, type User } from '../../src/identity/index.js';
+import { identityEntities, SessionService, UserService, type User } from '../../src/identity-exports.js';
 import { resolveSettings } from '../../src/index.js';
 import { SessionCache } from '../../src/identity/session-cache.js';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { withForkedEntityManager, type ForkableOrm } from './lib/forked-entity-manager.js';
-import { databaseUnavailableError } from '../db/unavailable.js';
+import { databaseUnavailableError } from '../lib/database-unavailable.js';
 import { INTERNAL_ERROR_MESSAGE, ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';

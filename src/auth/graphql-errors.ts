@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { databaseUnavailableError } from '../db/unavailable.js';
+import { databaseUnavailableError } from '../lib/database-unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError, ServiceUnavailableError, SsoError, TooManyRequestsError } from '../errors.js';
 
 export interface ToGraphQLErrorOptions {

@@ -3,7 +3,7 @@ import { decodeJwtToken } from '../jwt/decode.js';
 import { encodeJwtToken } from '../jwt/encode.js';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm } from '../jwt/lib/algorithms.js';
 import { createAuthorizationPayload, createSessionPayload } from '../jwt/payloads.js';
-import { authenticatePayload } from '../auth/authenticate-payload.js';
+import { authenticatePayload } from './authenticate-payload.js';
 import { checkEntities, namedMigrations, notAList } from './lib/application-tables.js';
 import type { LoginThrottleSettings, RequestLimits, SsoConfig, SsoSettings } from './settings.js';
 

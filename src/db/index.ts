@@ -1,2 +1,2 @@
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './database.js';
-export { databaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
+export { databaseUnavailableError, isDatabaseUnavailable } from '../lib/database-unavailable.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { SsoSettings } from '../config/settings.js';
-import { databaseUnavailableError } from '../db/unavailable.js';
+import { databaseUnavailableError } from '../lib/database-unavailable.js';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.js';
 import { requireFeature } from '../lib/optional-packages.js';
 import { PostgresThrottleStore } from './lib/postgres-throttle-store.js';

@@ -1,6 +1,6 @@
 import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable } from '../lib/database-unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError } from '../errors.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { SessionToken } from './entities/session-token.js';

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { HookError, SsoError } from '../errors.js';
 import { isPromiseLike } from './promise-like.js';
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createSsoContext } from '../auth/context.js';
 import { formatSsoError } from '../auth/graphql-errors.js';
 import type { SsoSettings } from '../config/settings.js';
-import { databaseUnavailableError } from '../db/unavailable.js';
+import { databaseUnavailableError } from '../lib/database-unavailable.js';
 import { INTERNAL_ERROR_MESSAGE, SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionToken } from '../../src/identity/index.js';
+import { SessionToken } from '../../src/identity-exports.js';
 import { payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 
 /** The `ip_address` recorded for the session of a token. */

@@ -13,7 +13,7 @@ import {
   ForbiddenError,
   HookError,
 } from '../../src/index.js';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/unavailable.js';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/lib/database-unavailable.js';
 import { captureLogs, type LogCapture, type LogLine } from '../support/logs.js';
 import { LOGIN, startIdentity, type GraphQLResponse, type TestIdentity } from '../support/identity.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { resolveSettings } from '../../src/config/resolve.js';
 import { migrate, openDatabase, type Database } from '../../src/db/index.js';
-import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+import { isDatabaseUnavailable } from '../../src/lib/database-unavailable.js';
 import { identityEntities } from '../../src/identity/entities/index.js';
 import type { SessionToken } from '../../src/identity/entities/session-token.js';
 import { identityMigrations } from '../../src/identity/migrations/index.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuthorizationPayload, type PayloadInput } from '../../src/index.js';
-import { SessionToken } from '../../src/identity/index.js';
+import { SessionToken } from '../../src/identity-exports.js';
 import { startServe } from '../support/cli.js';
 import { payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 

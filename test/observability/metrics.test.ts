@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSsoContext, encodeJwtToken, KeyStore, resolveSettings } from '../../src/index.js';
-import { SsoMetrics } from '../../src/identity/index.js';
+import { SsoMetrics } from '../../src/identity-exports.js';
 import { createKeyDir } from '../support/keys.js';
 import { scrape } from '../support/metrics.js';
 import { LOGIN, startIdentity, type TestIdentity } from '../support/identity.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createSsoLogger, LOG_REDACT_PATHS } from '../../src/index.js';
 import { REDACTED } from '../../src/observability/logger.js';
-import { User } from '../../src/identity/index.js';
+import { User } from '../../src/identity-exports.js';
 import { captureLogs, type LogCapture } from '../support/logs.js';
 import { LOGIN, startIdentity, type TestIdentity } from '../support/identity.js';
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { IdentityContext } from '../../src/identity/index.js';
+import type { IdentityContext } from '../../src/identity-exports.js';
 import { captureLogs, type LogCapture, type LogLine } from '../support/logs.js';
 import { startIdentity, type TestIdentity } from '../support/identity.js';
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { createSsoContext, type SsoContext } from '../../src/auth/context.js';
 import { formatSsoError } from '../../src/auth/graphql-errors.js';
 import { resolveSettings } from '../../src/config/resolve.js';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/unavailable.js';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/lib/database-unavailable.js';
 import { KeyStore } from '../../src/jwt/key-store.js';
 import { LOGIN, payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';

@@ -24,7 +24,7 @@ import {
   supergraphForGateway,
   type GatewayContext,
   type SubgraphDefinition,
-} from '../../src/server/gateway/index.js';
+} from '../../src/gateway-exports.js';
 import { createTestLogger } from '../support/database.js';
 import { createKeyDir, type TestKeyDir } from '../support/keys.js';
 

@@ -5,7 +5,7 @@ import { applyAuthDirectives } from '../../../src/auth/directives/apply.js';
 import { definePolicies } from '../../../src/auth/directives/policies.js';
 import type { PolicyInput } from '../../../src/auth/directives/types.js';
 import { formatSsoError } from '../../../src/auth/graphql-errors.js';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '../../../src/db/unavailable.js';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../../src/lib/database-unavailable.js';
 import { AuthenticationError, ForbiddenError, SettingsError } from '../../../src/errors.js';
 import { errorLogPlugin } from '../../../src/server/error-log-plugin.js';
 import { captureLogs, type LogCapture, type LogLine } from '../../support/logs.js';

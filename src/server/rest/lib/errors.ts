@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { toGraphQLError } from '../../../auth/graphql-errors.js';
-import { databaseUnavailableError } from '../../../db/unavailable.js';
+import { databaseUnavailableError } from '../../../lib/database-unavailable.js';
 import { JwtClaimError, SsoError, type SsoErrorCode } from '../../../errors.js';
 
 /** An answer in Django REST Framework's JSON shapes, thrown by a view to end it. */

@@ -6,7 +6,7 @@ import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { toGraphQLError } from '../../src/auth/graphql-errors.js';
-import { databaseUnavailableError, isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/unavailable.js';
+import { databaseUnavailableError, isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../../src/lib/database-unavailable.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { migrate, openDatabase } from '../../src/db/index.js';
 import { identityEntities } from '../../src/identity/entities/index.js';

@@ -1,4 +1,4 @@
-import type { AuthenticateContext } from '../config/settings.js';
+import type { AuthenticateContext } from './settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
 
 /**
