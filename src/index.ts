@@ -83,6 +83,7 @@ export type {
 export { authenticatePayload } from './config/authenticate-payload.js';
 export { createSsoContext, type SsoContext, type SsoContextArgs, type SsoContextOptions } from './auth/context.js';
 export type { ForkableOrm } from './auth/lib/forked-entity-manager.js';
+export { LazyUser, type UserOutcome } from './auth/lazy-user.js';
 export { ssoAuthChecker } from './auth/auth-checker.js';
 export { formatSsoError, toGraphQLError, type ToGraphQLErrorOptions } from './auth/graphql-errors.js';
 export { parseAuthorizationHeader, type ParseAuthorizationHeaderOptions } from './auth/header.js';

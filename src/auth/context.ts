@@ -13,7 +13,7 @@ import { runHook, serverErrorLog } from '../lib/hooks.js';
 import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
-import { knownUser, lazyUser } from './lib/user-promise.js';
+import { LazyUser } from './lazy-user.js';
 import { requestInfo } from './request-info.js';
 
 /** The GraphQL context every graphql-sso service builds. */
@@ -28,7 +28,7 @@ export interface SsoContext<TUser = unknown> {
    * are tied to sessions (`verifySessionToken`), the session check is part of verifying the token,
    * so it has already run and a revoked session refused the whole request.
    */
-  user: Promise<TUser | null>;
+  user: LazyUser<TUser | null>;
   /** The raw token, to forward to other services. */
   token: string | null;
   request: RequestInfo;
@@ -87,7 +87,7 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
         maxTokenLength: settings.limits.maxTokenLength,
       });
-      if (token === null) return { auth: null, user: knownUser(null), token: null, request };
+      if (token === null) return { auth: null, user: LazyUser.of(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await runHook('decodeJwtToken', () => settings.decodeJwtToken(token, { settings, keys, cache }));
       const authenticate = () =>
@@ -97,10 +97,10 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       if (settings.verifySessionToken) {
         const user = await authenticate();
         metrics?.tokenVerified('valid', '');
-        return { auth, user: knownUser(user), token, request };
+        return { auth, user: LazyUser.of(user), token, request };
       }
       metrics?.tokenVerified('valid', '');
-      return { auth, user: lazyUser(authenticate), token, request };
+      return { auth, user: new LazyUser(authenticate), token, request };
     } catch (error) {
       // A session check while the database is unreachable refuses the request with 503. A hook
       // that failed unexpectedly is a HookError (runHook), anything else unexpected is masked the

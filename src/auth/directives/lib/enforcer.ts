@@ -3,7 +3,7 @@ import { SsoError } from '../../../errors.js';
 import { hookFailure } from '../../../lib/hooks.js';
 import { isPromiseLike } from '../../../lib/promise-like.js';
 import { toGraphQLError } from '../../graphql-errors.js';
-import { userOutcome, type UserOutcome } from '../../lib/user-promise.js';
+import { LazyUser, type UserOutcome } from '../../lazy-user.js';
 import { defaultExtractScopes, defaultGetClaims, defaultGetUser } from '../defaults.js';
 import type { AuthDirectivesOptions, Claims, Policy, PolicyInput } from '../types.js';
 import { deniedByPolicy, missingScopes, unauthenticated, type Refusal } from './denials.js';
@@ -152,7 +152,7 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
       // a token whose user is refused (e.g. deactivated) passes no requirement.
       const user = getUser(target.context);
       if (!isPromiseLike(user)) return checkPolicies(requirements, claims, user, target);
-      const settled = userOutcome(user) ?? settledUsers.get(user);
+      const settled = (user instanceof LazyUser ? user.peek() : undefined) ?? settledUsers.get(user);
       if (settled) {
         if (!settled.ok) throw policyFailure(settled.error);
         return checkPolicies(requirements, claims, settled.value, target);
