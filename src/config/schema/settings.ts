@@ -18,6 +18,10 @@ import { limits } from './limits.js';
 import { loginThrottle } from './login-throttle.js';
 import { flag, hook, name, names, plainObject, positiveSeconds, seconds, url, wholeNumber } from './values.js';
 
+const AUTH_SCHEME = 'must be an HTTP auth scheme such as "JWT" or "Bearer"';
+const ROUNDS = 'must be a whole number from 4 to 31';
+const IDLE_TIMEOUT = 'must be a number of seconds of at least 60 (last use is recorded once a minute)';
+
 /**
  * Every setting of django-rest-framework-sso's `REST_FRAMEWORK_SSO`, camelCased, plus our own, in
  * the order they are checked, each with its default. Defaults that are functions are given as
@@ -58,25 +62,11 @@ const SETTING_ENTRIES = {
   /** Issuer -> its JWKS URL, for services that fetch public keys rather than read files. */
   jwksUrls: v.optional(jwksUrls, () => ({})),
   /** The `Authorization` header scheme, compared case-insensitively. */
-  authenticateHeader: v.optional(
-    v.pipe(
-      v.string('must be an HTTP auth scheme such as "JWT" or "Bearer"'),
-      v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP auth scheme such as "JWT" or "Bearer"'),
-    ),
-    'JWT',
-  ),
+  authenticateHeader: v.optional(v.pipe(v.string(AUTH_SCHEME), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, AUTH_SCHEME)), 'JWT'),
   /** Read the client IP from `X-Forwarded-For` (only behind a proxy you trust). */
   trustProxy: v.optional(flag, false),
   /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
-  passwordHashRounds: v.optional(
-    v.pipe(
-      v.number('must be a whole number from 4 to 31'),
-      v.integer('must be a whole number from 4 to 31'),
-      v.minValue(4, 'must be a whole number from 4 to 31'),
-      v.maxValue(31, 'must be a whole number from 4 to 31'),
-    ),
-    12,
-  ),
+  passwordHashRounds: v.optional(v.pipe(v.number(ROUNDS), v.integer(ROUNDS), v.minValue(4, ROUNDS), v.maxValue(31, ROUNDS)), 12),
   /**
    * A type-graphql `@ArgsType()` class: extra arguments of `obtainAuthorizationToken`, validated
    * by GraphQL and handed to `createAuthorizationPayload` as `args`.
@@ -85,16 +75,7 @@ const SETTING_ENTRIES = {
   /** The scope that lets a token's holder list and revoke any user's sessions; `null`: nobody. */
   adminScope: v.optional(v.nullable(name), 'sso:admin'),
   /** Seconds a session may go unused before it is refused; `null`: no idle limit (precision: about a minute). */
-  sessionIdleTimeout: v.optional(
-    v.nullable(
-      v.pipe(
-        v.number('must be a number of seconds of at least 60 (last use is recorded once a minute)'),
-        v.finite('must be a number of seconds of at least 60 (last use is recorded once a minute)'),
-        v.minValue(60, 'must be a number of seconds of at least 60 (last use is recorded once a minute)'),
-      ),
-    ),
-    null,
-  ),
+  sessionIdleTimeout: v.optional(v.nullable(v.pipe(v.number(IDLE_TIMEOUT), v.finite(IDLE_TIMEOUT), v.minValue(60, IDLE_TIMEOUT))), null),
   /**
    * Seconds a checked session is remembered by a process. Revocations reach every process at once
    * through PostgreSQL LISTEN/NOTIFY; without it (e.g. the embedded database) nothing is cached.
