@@ -90,6 +90,14 @@ describe('resolveSettings: defaults', () => {
     assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256' }).decodeAlgorithms, ['ES256']);
     assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'ES384'] }).decodeAlgorithms, ['ES256', 'ES384']);
     assert.equal(DEFAULT_SETTINGS.decodeAlgorithms, null);
+    for (const value of [DEFAULT_SETTINGS.limits, DEFAULT_SETTINGS.loginThrottle, DEFAULT_SETTINGS.loginThrottle?.backoff, DEFAULT_SETTINGS.publicKeys, DEFAULT_SETTINGS.entities]) {
+      assert.equal(Object.isFrozen(value), true);
+    }
+    const settings = resolveSettings();
+    settings.limits.maxDepth = 3;
+    settings.publicKeys.myapp = 'myapp.pem';
+    assert.equal(DEFAULT_SETTINGS.limits.maxDepth, 15, 'resolved settings share no object with the defaults');
+    assert.deepEqual(resolveSettings().publicKeys, {});
   });
 
   it('takes one string where a list of audiences or issuers is expected, without changing the given config', () => {
@@ -157,8 +165,9 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     invalid({ encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /\(got "HS256"\)$/);
     invalid({ decodeAlgorithms: [] }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
     invalid({ decodeAlgorithms: 'RS256' }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
-    invalid({ decodeAlgorithms: ['RS256', 'HS256'] }, 'decodeAlgorithms', /must be one of .* \(got "HS256"\)/);
-    invalid({ decodeAlgorithms: ['none'] }, 'decodeAlgorithms', /\(got "none"\)/);
+    // A bad entry is named by its index.
+    invalid({ decodeAlgorithms: ['RS256', 'HS256'] }, 'decodeAlgorithms[1]', /must be one of .* \(got "HS256"\)/);
+    invalid({ decodeAlgorithms: ['none'] }, 'decodeAlgorithms[0]', /\(got "none"\)/);
   });
 
   it('switches that are not booleans', () => {
@@ -230,22 +239,24 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     for (const value of ['', 7]) invalid({ keyStoreRoot: value }, 'keyStoreRoot', /must be a non-empty string/);
   });
 
-  it('audiences and accepted issuers: lists of non-empty strings', () => {
+  it('audiences and accepted issuers: lists of non-empty strings, a bad entry named by its index', () => {
     for (const setting of ['sessionAudience', 'authorizationAudience', 'acceptedIssuers']) {
-      for (const value of [[''], ['myapp', 5], 5, { myapp: true }]) invalid({ [setting]: value }, setting, /must be a list of non-empty strings/);
+      for (const value of ['', 5, { myapp: true }]) invalid({ [setting]: value }, setting, /must be a list of non-empty strings$/);
+      invalid({ [setting]: [''] }, `${setting}[0]`, /must be a non-empty string$/);
+      invalid({ [setting]: ['myapp', 5] }, `${setting}[1]`, /must be a non-empty string$/);
     }
   });
 
   it('key files: a map from issuer to a file or a non-empty list of files', () => {
     for (const setting of ['publicKeys', 'privateKeys']) {
       for (const value of ['myapp.pem', ['myapp.pem'], null]) invalid({ [setting]: value }, setting, /must map each issuer to a key file or a list of key files/);
-      for (const files of [[], '', [''], ['a.pem', 3], 3, null]) invalid({ identity: 'myapp', [setting]: { myapp: files } }, setting, /issuer "myapp" must map to a key file name or a non-empty list of them/);
+      for (const files of [[], '', [''], ['a.pem', 3], 3, null]) invalid({ identity: 'myapp', [setting]: { myapp: files } }, `${setting}.myapp`, /must be a key file name or a non-empty list of them$/);
     }
   });
 
   it('JWKS URLs: a map from issuer to an http(s) URL', () => {
     invalid({ jwksUrls: 'https://myapp/jwks.json' }, 'jwksUrls', /must map each issuer to the URL of its JWKS/);
-    for (const url of ['ftp://myapp/jwks.json', '/jwks.json', 5]) invalid({ identity: 'otherapp', jwksUrls: { myapp: url } }, 'jwksUrls', /issuer "myapp" must map to an http\(s\) URL/);
+    for (const url of ['ftp://myapp/jwks.json', '/jwks.json', 5]) invalid({ identity: 'otherapp', jwksUrls: { myapp: url } }, 'jwksUrls.myapp', /must be an http\(s\) URL$/);
   });
 
   it('authenticateHeader: one HTTP auth scheme token', () => {
@@ -262,16 +273,18 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     assert.equal(resolveSettings({ loginThrottle: null }).loginThrottle, null);
     assert.equal(resolveSettings({ redisUrl: 'rediss://cache.internal:6380/2' }).redisUrl, 'rediss://cache.internal:6380/2');
     for (const value of [true, 5, [], 'on']) invalid({ loginThrottle: value }, 'loginThrottle', /must be null or an object \{ usernameAttempts, ipAttempts, backoff: \{ base, max \}, window \}/);
-    invalid({ loginThrottle: { attempts: 5 } }, 'loginThrottle', /unknown option "attempts"/);
+    // Each option is named by its path, as the limits are.
+    invalid({ loginThrottle: { attempts: 5 } }, 'loginThrottle.attempts', /unknown option \(options: usernameAttempts, ipAttempts, backoff, window\)$/);
     for (const value of [0, 2.5, '5', -1]) {
-      invalid({ loginThrottle: { usernameAttempts: value } }, 'loginThrottle', /usernameAttempts must be a whole number of attempts \(1 or more\)/);
-      invalid({ loginThrottle: { ipAttempts: value } }, 'loginThrottle', /ipAttempts must be a whole number of attempts/);
+      invalid({ loginThrottle: { usernameAttempts: value } }, 'loginThrottle.usernameAttempts', /must be a whole number of attempts \(1 or more\)$/);
+      invalid({ loginThrottle: { ipAttempts: value } }, 'loginThrottle.ipAttempts', /must be a whole number of attempts/);
     }
-    invalid({ loginThrottle: { backoff: 1 } }, 'loginThrottle', /backoff must be an object \{ base, max \} of seconds/);
-    invalid({ loginThrottle: { backoff: { min: 1 } } }, 'loginThrottle', /unknown option "backoff.min"/);
-    for (const base of [0, -1, '1', Infinity]) invalid({ loginThrottle: { backoff: { base } } }, 'loginThrottle', /backoff.base must be a number of seconds greater than 0/);
-    invalid({ loginThrottle: { backoff: { base: 10, max: 5 } } }, 'loginThrottle', /backoff.max must be a number of seconds, at least backoff.base/);
-    invalid({ loginThrottle: { window: 600 } }, 'loginThrottle', /window must be a number of seconds, at least backoff.max/);
+    for (const backoff of [1, null, [1, 900]]) invalid({ loginThrottle: { backoff } }, 'loginThrottle.backoff', /must be an object \{ base, max \} of seconds$/);
+    invalid({ loginThrottle: { backoff: { min: 1 } } }, 'loginThrottle.backoff.min', /unknown option \(options: base, max\)$/);
+    for (const base of [0, -1, '1', Infinity]) invalid({ loginThrottle: { backoff: { base } } }, 'loginThrottle.backoff.base', /must be a number of seconds greater than 0$/);
+    for (const max of [5, '900', Number.NaN]) invalid({ loginThrottle: { backoff: { base: 10, max } } }, 'loginThrottle.backoff.max', /must be a number of seconds, at least backoff.base$/);
+    for (const window of [600, '3600', null]) invalid({ loginThrottle: { window } }, 'loginThrottle.window', /must be a number of seconds, at least backoff.max$/);
+    assert.deepEqual(resolveSettings({ loginThrottle: { backoff: { base: 30, max: 30 }, window: 30 } }).loginThrottle, { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 30, max: 30 }, window: 30 });
     for (const value of ['', 'http://cache:6379', 'cache:6379', 6379]) invalid({ redisUrl: value }, 'redisUrl', /must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 
@@ -287,6 +300,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   it('reports an unknown setting before a bad value, and the first bad value in the settings\' order', () => {
     invalid({ encodeAlgorithm: 'HS256', bogus: 1 }, 'bogus', /unknown setting/);
     invalid({ verifySignature: 'yes', encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /HS256/);
+    invalid({ limits: { maxDepth: 0, maxDeph: 8 } }, 'limits.maxDeph', /unknown limit/);
   });
 
   it('needs identity to check audiences when keys are configured', () => {

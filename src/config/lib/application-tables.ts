@@ -41,9 +41,8 @@ export function entityName(entity: ApplicationEntity): string {
   return String((entity.meta as { className?: unknown }).className);
 }
 
-/** The message for a value of `entities`/`migrations` that is not a list; `null` when it is one. */
-export function notAList(setting: 'entities' | 'migrations', value: unknown): string | null {
-  if (Array.isArray(value)) return null;
+/** The message for a value of `entities`/`migrations` that is not a list. */
+export function notAList(setting: 'entities' | 'migrations', value: unknown): string {
   const what = setting === 'entities' ? 'MikroORM entity classes or EntitySchemas' : 'migrations (Migration subclasses or { name, class } objects)';
   return `must be a list of ${what} (got ${describe(value)}${typeof value === 'string' ? `; ${MODULE_REFERENCE_HINT}` : ''})`;
 }

@@ -9,6 +9,12 @@ export type OperationLimits = Pick<RequestLimits, 'maxDepth' | 'maxAliases' | 'm
  * `maxAliases` aliases or more than `maxRootFields` root fields (see `measureOperation` for how
  * each is counted). Apollo Server answers its errors HTTP 400 `GRAPHQL_VALIDATION_FAILED`, and
  * caches validated documents: a document is measured once, not once per request.
+ *
+ * Ours rather than graphql-armor's max-depth and max-aliases: armor either skips `__schema`
+ * whole (unbounded `fields { type { fields ... } }` chains pass) or counts `ofType` (the
+ * standard introspection query is 15 deep, `__type` with 40 `ofType`s 42), has no root-field
+ * limit, reports `Syntax Error: ...` without the setting's name, and its optional dependencies
+ * (`@envelop/core` and four more) add 8 packages to every subgraph, past the install budget.
  */
 export function operationLimitsRule(limits: OperationLimits): ValidationRule {
   return (context) => ({
