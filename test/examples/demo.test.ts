@@ -205,8 +205,26 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     }
   });
 
+  it('runs the gateway in a process of its own', () => {
+    assert.equal(demo.gateway.kind, 'apollo');
+    assert.notEqual(demo.gateway.pid, process.pid);
+    process.kill(demo.gateway.pid, 0);
+  });
+
+  it("shows the identity service the client's user agent, not the gateway's", async () => {
+    const login = await fetch(demo.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'demo-phone/1.0' },
+      body: JSON.stringify({ query: `mutation { obtainSessionToken(username: "alice", password: "${DEMO_PASSWORD}", clientId: "phone") { token } }` }),
+    });
+    const session = ((await login.json()) as GraphQLResponse['body']).data!.obtainSessionToken.token;
+    const sessions = await graphql(demo.gateway.url, '{ mySessions { clientId userAgent current } }', session);
+    const current = (sessions.body.data!.mySessions as { clientId: string; userAgent: string; current: boolean }[]).find((s) => s.current);
+    assert.deepEqual(current, { clientId: 'phone', userAgent: 'demo-phone/1.0', current: true });
+  });
+
   it('composes a supergraph that keeps the directives, for Apollo Router', () => {
-    const supergraph = demo.gateway.manager.supergraphSdl ?? '';
+    const supergraph = demo.supergraphSdl;
     for (const feature of ['authenticated/v0.1', 'requiresScopes/v0.1', 'policy/v0.1']) {
       assert.match(supergraph, new RegExp(`@link\\(url: "https://specs.apollo.dev/${feature}", for: SECURITY\\)`));
     }
@@ -216,7 +234,7 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
 
   it('prints a walkthrough that works verbatim', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', demoWalkthrough(demo.gateway.url)]);
-    const answers = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const answers = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
     assert.equal(answers.length, 5);
     assert.deepEqual(answers[0].data.me.accounts, [{ id: '1', name: 'Alice & Co', balance: 1200 }]);
     assert.equal(answers[1].errors[0].extensions.code, 'FORBIDDEN');
