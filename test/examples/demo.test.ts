@@ -9,27 +9,10 @@ import { DEMO_PASSWORD, demoWalkthrough, startDemo, type Demo } from '../../exam
 import { DEMO_ISSUER } from '../../examples/identity/service.js';
 import { startOtherapp } from '../../examples/otherapp/server.js';
 import { createTestDatabase, createTestLogger, type TestDatabase } from '../support/database.js';
+import { answersOf, graphql, seen } from '../support/demo-client.js';
 import { payloadOf, type GraphQLResponse } from '../support/identity.js';
 
 const run = promisify(execFile);
-
-async function graphql(url: string, query: string, token?: string): Promise<GraphQLResponse> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
-}
-
-/** What a client sees of an answer: data, and each error's path and code. */
-function seen(response: GraphQLResponse) {
-  return {
-    status: response.status,
-    data: response.body.data,
-    errors: (response.body.errors ?? []).map((error) => ({ path: error.path?.join('.'), code: error.extensions?.code })),
-  };
-}
 
 describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
   let demo: Demo;
@@ -234,7 +217,7 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
 
   it('prints a walkthrough that works verbatim', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', demoWalkthrough(demo.gateway.url)]);
-    const answers = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+    const answers = answersOf(stdout) as any[];
     assert.equal(answers.length, 5);
     assert.deepEqual(answers[0].data.me.accounts, [{ id: '1', name: 'Alice & Co', balance: 1200 }]);
     assert.equal(answers[1].errors[0].extensions.code, 'FORBIDDEN');
