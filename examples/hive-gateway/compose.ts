@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'graphql';
-import { composeSupergraph, type SubgraphEndpoint } from 'graphql-sso/gateway';
+import { composeSupergraph, supergraphForGateway, type SubgraphEndpoint } from 'graphql-sso/gateway';
 
 /** One subgraph's SDL, as `_service { sdl }` returns it from the running service. */
 async function fetchSdl({ name, url }: SubgraphEndpoint): Promise<string> {
@@ -33,20 +33,25 @@ export async function composeFromSubgraphs(subgraphs: readonly SubgraphEndpoint[
 }
 
 /**
- * `node dist/examples/hive-gateway/compose.js NAME=URL ... [--out supergraph.graphql]`: composes
- * the subgraphs running at those URLs and writes the supergraph to the file, or prints it.
+ * `node dist/examples/hive-gateway/compose.js NAME=URL ... [--gateway-safe] [--out FILE]`:
+ * composes the subgraphs running at those URLs and writes the supergraph to the file, or prints
+ * it. `--gateway-safe`: without the authorization features (`supergraphForGateway`), for a
+ * gateway that must not see them — `@apollo/gateway`, or Apollo Router without a GraphOS plan.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
+  const safeAt = args.indexOf('--gateway-safe');
+  if (safeAt >= 0) args.splice(safeAt, 1);
   const subgraphs = args.map((entry) => {
     const at = entry.indexOf('=');
     if (at <= 0) throw new Error(`Expected NAME=URL, got ${JSON.stringify(entry)}.`);
     return { name: entry.slice(0, at), url: entry.slice(at + 1) };
   });
-  if (subgraphs.length === 0) throw new Error('usage: compose NAME=URL ... [--out FILE]');
-  const supergraph = await composeFromSubgraphs(subgraphs);
+  if (subgraphs.length === 0) throw new Error('usage: compose NAME=URL ... [--gateway-safe] [--out FILE]');
+  const full = await composeFromSubgraphs(subgraphs);
+  const supergraph = safeAt >= 0 ? supergraphForGateway(full) : full;
   if (out) await writeFile(out, supergraph);
   else process.stdout.write(supergraph);
 }

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -213,6 +213,20 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     }
     assert.match(supergraph, /balance: Int @requiresScopes\(scopes: \[\["accounts:read-balance"\]\]\) @policy\(policies: \[\["account-member"\]\]\)/);
     assert.match(supergraph, /accounts: \[Account!\]! @join__field\(graph: OTHERAPP\) @authenticated/);
+  });
+
+  it('ships a compose script: the full supergraph, and the gateway-safe one an unlicensed Apollo Router loads', async () => {
+    const script = join(import.meta.dirname, '../../examples/hive-gateway/compose.js');
+    const subgraphs = [`identity=${demo.identity.url}`, `otherapp=${demo.otherapp.url}`];
+    const full = (await run(process.execPath, [script, ...subgraphs])).stdout;
+    assert.equal(full, demo.supergraphSdl);
+    const out = join(dataDir, 'supergraph.gateway-safe.graphql');
+    await run(process.execPath, [script, ...subgraphs, '--gateway-safe', '--out', out]);
+    const safe = readFileSync(out, 'utf8');
+    // The Router's license check refuses these schema features without a GraphOS plan.
+    for (const feature of ['authenticated', 'requiresScopes', 'policy']) assert.ok(!safe.includes(`specs.apollo.dev/${feature}`), feature);
+    assert.match(safe, /balance: Int @join__field\(graph: OTHERAPP\)|balance: Int\n/);
+    assert.match(safe, /accounts: \[Account!\]! @join__field\(graph: OTHERAPP\)/);
   });
 
   it('prints a walkthrough that works verbatim', async () => {
