@@ -17,8 +17,9 @@
  * (comma-separated: every `aud` a token may name — the identity service's own name, for session
  * tokens, and the subgraphs'), `SSO_ALGORITHMS` (default `RS256,ES256`).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { createRemoteJwksSigningKeyProvider, defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
+import { createInlineSigningKeyProvider, createRemoteJwksSigningKeyProvider, defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError, type FieldNode } from 'graphql';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +103,14 @@ function jwtSchemeToken({ request }: { request: Request }): { token: string; pre
   return { token, prefix: scheme };
 }
 
+/**
+ * A public key whose private half was never kept: the last signing-key provider. A token whose
+ * `kid` the JWKS lacks (forged, or signed with a key not yet published) then fails verification
+ * as a forged token does — the subgraphs refuse it with 401 and say why — where Hive's JWT
+ * plugin would otherwise answer 500 for want of a key.
+ */
+const NOBODYS_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
 /** Scopes from the `scopes` array and the space-separated `scope` claim, as the subgraphs read them. */
 function tokenScopes(claims: Claims | null | undefined): string[] {
   if (!claims) return [];
@@ -165,7 +174,8 @@ export const gatewayConfig = defineConfig({
   plugins: () => [useSubgraphRefusalStatus()],
   jwt: jwksUrl
     ? {
-        signingKeyProviders: [createRemoteJwksSigningKeyProvider({ jwksUri: jwksUrl, cache: true, rateLimit: true })],
+        // The JWKS, cached, with refetches for an unknown `kid` rate-limited; then nobody's key.
+        signingKeyProviders: [createRemoteJwksSigningKeyProvider({ jwksUri: jwksUrl, cache: true, rateLimit: true }), createInlineSigningKeyProvider(NOBODYS_KEY)],
         tokenLookupLocations: [jwtSchemeToken],
         tokenVerification: {
           algorithms: list(process.env.SSO_ALGORITHMS, ['RS256', 'ES256']) as Algorithm[],

@@ -189,6 +189,12 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
     // A session token passes the gateway's verification (minting works) but is no user there.
     const viaSession = await graphql(checking.url, '{ me { accounts { id } } }', alice.session);
     assert.deepEqual(refusedBy(viaSession.body), ['gateway:UNAUTHENTICATED']);
+    // A token whose key the JWKS lacks is refused as the subgraphs refuse it (401), not with a 500.
+    const [header, payload, signature] = alice.token.split('.');
+    const unknownKid = [Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header!, 'base64url').toString()), kid: 'graphql-sso-demo-20991231' })).toString('base64url'), payload, signature].join('.');
+    const [gatewayKid, subgraphKid] = await Promise.all([graphql(checking.url, '{ publicStatus }', unknownKid), graphql(demo.otherapp.url, '{ publicStatus }', unknownKid)]);
+    assert.equal(gatewayKid.status, 401);
+    assert.deepEqual(gatewayKid.body.errors?.map((e) => e.extensions?.code), subgraphKid.body.errors?.map((e) => e.extensions?.code));
     // Scheme case as the subgraphs take it: `jwt` works as `JWT` does.
     const lowercase = await graphql(checking.url, query, undefined, { authorization: `jwt ${alice.token}` });
     assert.deepEqual(lowercase.body, { data: { account: { name: 'Alice & Co', balance: 1200 } } });
