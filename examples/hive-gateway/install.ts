@@ -1,22 +1,25 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
-/**
- * The Hive Gateway this repository is tested with. 2.15.1 is the newest release; its tree holds
- * packages that declare `node >= 22.15` (`@whatwg-node/promise-helpers` 2, `disposablestack`
- * 0.1, `@whatwg-node/fetch` 0.12, `sync-fetch` 0.7), but they feature-detect what Node 22 added
- * (`Promise.withResolvers`, `Symbol.asyncDispose`) and fall back, so it runs on Node 20 — which
- * the Hive test proves on every CI run. npm prints EBADENGINE warnings while installing it.
- */
-export const HIVE_GATEWAY_VERSION = '2.15.1';
-
 /** `install/package.json` and its lockfile pin Hive Gateway's whole tree (~750 packages, ~500 MB). */
 const SOURCE = resolve(import.meta.dirname, '../../../examples/hive-gateway/install');
 const MARKER = '.graphql-sso-installed';
+
+/**
+ * The Hive Gateway this repository is tested with, as `install/package.json` pins it: 2.15.1,
+ * the newest release. Its tree holds packages that declare `node >= 22.15`
+ * (`@whatwg-node/promise-helpers` 2, `disposablestack` 0.1, `@whatwg-node/fetch` 0.12,
+ * `sync-fetch` 0.7), but they feature-detect what Node 22 added (`Promise.withResolvers`,
+ * `Symbol.asyncDispose`) and fall back, so it runs on Node 20 — which the Hive test proves on
+ * every CI run. npm prints EBADENGINE warnings while installing it.
+ */
+export const HIVE_GATEWAY_VERSION: string = (
+  JSON.parse(readFileSync(join(SOURCE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+).dependencies['@graphql-hive/gateway']!;
 
 /**
  * Where Hive Gateway is installed: `HIVE_GATEWAY_DIR`, else
