@@ -158,6 +158,7 @@ async function main(): Promise<void> {
   const url = process.env.DATABASE_URL || null;
   const gateway = process.env.DEMO_GATEWAY ?? 'apollo';
   if (gateway !== 'apollo' && gateway !== 'hive') throw new Error(`DEMO_GATEWAY is "apollo" (the default) or "hive", not ${JSON.stringify(gateway)}.`);
+  if (process.env.DEMO_GATEWAY_AUTH === '1' && gateway !== 'hive') throw new Error('DEMO_GATEWAY_AUTH=1 is for DEMO_GATEWAY=hive (@apollo/gateway checks no token).');
   const demo = await startDemo({
     port,
     dataDir: resolve(process.env.SSO_DATA_DIR ?? '.data', 'demo'),
