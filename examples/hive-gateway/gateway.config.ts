@@ -87,6 +87,12 @@ function useSubgraphRefusalStatus(): GatewayPlugin {
 const list = (value: string | undefined, fallback: string[] = []) =>
   value ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
 const jwksUrl = process.env.SSO_JWKS_URL;
+const issuers = list(process.env.SSO_ISSUERS);
+const audiences = list(process.env.SSO_AUDIENCES);
+if (jwksUrl && (issuers.length === 0 || audiences.length === 0)) {
+  // Refused at start-up, rather than every token failing verification at run time.
+  throw new Error('SSO_JWKS_URL needs SSO_ISSUERS and SSO_AUDIENCES (comma-separated): the issuers and every audience the subgraphs accept.');
+}
 type Claims = Record<string, unknown>;
 type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 
@@ -179,8 +185,8 @@ export const gatewayConfig = defineConfig({
         tokenLookupLocations: [jwtSchemeToken],
         tokenVerification: {
           algorithms: list(process.env.SSO_ALGORITHMS, ['RS256', 'ES256']) as Algorithm[],
-          issuer: list(process.env.SSO_ISSUERS) as [string, ...string[]],
-          audience: list(process.env.SSO_AUDIENCES) as [string, ...string[]],
+          issuer: issuers as [string, ...string[]],
+          audience: audiences as [string, ...string[]],
         },
         // No token: anonymous, public fields stay public. An invalid one authorizes nothing here
         // and goes on to the subgraphs, which refuse the request with 401 and say why (Hive's
