@@ -24,7 +24,7 @@ const LABEL: Record<Target, string> = {
 /**
  * Ratios of requests/s, each with the floor it is held to: floors against a regression (a
  * gateway that stopped reusing connections, a plugin gone slow), below what a quiet 2-core run
- * measures (about 0.2, 0.12 and 0.7), not goals: a gateway's planning and second hop cost several
+ * measures (about 0.2, 0.12–0.18 and 0.7–0.8), not goals: a gateway's planning and second hop cost several
  * times what the subgraph's own work does.
  */
 const RATIOS: { name: string; of: Target; to: Target; min: number }[] = [
