@@ -7,6 +7,7 @@ import type { Bench, BenchSection } from './lib/types.js';
 const SECTIONS: { module: string; name: string }[] = [
   { module: './verification.js', name: 'verificationBench' },
   { module: './subgraph.js', name: 'subgraphBench' },
+  { module: './gateways.js', name: 'gatewaysBench' },
   { module: './issuance.js', name: 'issuanceBench' },
   { module: './login.js', name: 'loginBench' },
   { module: './database.js', name: 'databaseBench' },

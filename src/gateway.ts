@@ -17,6 +17,7 @@ export const {
   SsoSupergraphManager,
   SsoGraphQLDataSource,
   defaultGetAuthorization,
+  defaultGetClientHeaders,
   buildSsoService,
   gatewayContext,
 } = gateway;

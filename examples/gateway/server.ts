@@ -27,7 +27,9 @@ export interface Gateway {
 
 /**
  * `@apollo/gateway` composing the subgraphs. It holds no keys and checks no token: it forwards
- * `Authorization` and the subgraphs enforce `@authenticated`, `@requiresScopes` and `@policy`.
+ * `Authorization` and who the client is (`X-Forwarded-For` with the client's address appended,
+ * `User-Agent`), and the subgraphs enforce `@authenticated`, `@requiresScopes` and `@policy`.
+ * `main.ts` runs it in a process of its own.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const manager = new SsoSupergraphManager({ subgraphs: options.subgraphs, pollIntervalMs: options.pollIntervalMs, logger: options.logger });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,27 +9,10 @@ import { DEMO_PASSWORD, demoWalkthrough, startDemo, type Demo } from '../../exam
 import { DEMO_ISSUER } from '../../examples/identity/service.js';
 import { startOtherapp } from '../../examples/otherapp/server.js';
 import { createTestDatabase, createTestLogger, type TestDatabase } from '../support/database.js';
+import { answersOf, graphql, seen } from '../support/demo-client.js';
 import { payloadOf, type GraphQLResponse } from '../support/identity.js';
 
 const run = promisify(execFile);
-
-async function graphql(url: string, query: string, token?: string): Promise<GraphQLResponse> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
-}
-
-/** What a client sees of an answer: data, and each error's path and code. */
-function seen(response: GraphQLResponse) {
-  return {
-    status: response.status,
-    data: response.body.data,
-    errors: (response.body.errors ?? []).map((error) => ({ path: error.path?.join('.'), code: error.extensions?.code })),
-  };
-}
 
 describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
   let demo: Demo;
@@ -205,8 +188,26 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     }
   });
 
+  it('runs the gateway in a process of its own', () => {
+    assert.equal(demo.gateway.kind, 'apollo');
+    assert.notEqual(demo.gateway.pid, process.pid);
+    process.kill(demo.gateway.pid, 0);
+  });
+
+  it("shows the identity service the client's user agent, not the gateway's", async () => {
+    const login = await fetch(demo.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'demo-phone/1.0' },
+      body: JSON.stringify({ query: `mutation { obtainSessionToken(username: "alice", password: "${DEMO_PASSWORD}", clientId: "phone") { token } }` }),
+    });
+    const session = ((await login.json()) as GraphQLResponse['body']).data!.obtainSessionToken.token;
+    const sessions = await graphql(demo.gateway.url, '{ mySessions { clientId userAgent current } }', session);
+    const current = (sessions.body.data!.mySessions as { clientId: string; userAgent: string; current: boolean }[]).find((s) => s.current);
+    assert.deepEqual(current, { clientId: 'phone', userAgent: 'demo-phone/1.0', current: true });
+  });
+
   it('composes a supergraph that keeps the directives, for Apollo Router', () => {
-    const supergraph = demo.gateway.manager.supergraphSdl ?? '';
+    const supergraph = demo.supergraphSdl;
     for (const feature of ['authenticated/v0.1', 'requiresScopes/v0.1', 'policy/v0.1']) {
       assert.match(supergraph, new RegExp(`@link\\(url: "https://specs.apollo.dev/${feature}", for: SECURITY\\)`));
     }
@@ -214,9 +215,23 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     assert.match(supergraph, /accounts: \[Account!\]! @join__field\(graph: OTHERAPP\) @authenticated/);
   });
 
+  it('ships a compose script: the full supergraph, and the gateway-safe one an unlicensed Apollo Router loads', async () => {
+    const script = join(import.meta.dirname, '../../examples/hive-gateway/compose.js');
+    const subgraphs = [`identity=${demo.identity.url}`, `otherapp=${demo.otherapp.url}`];
+    const full = (await run(process.execPath, [script, ...subgraphs])).stdout;
+    assert.equal(full, demo.supergraphSdl);
+    const out = join(dataDir, 'supergraph.gateway-safe.graphql');
+    await run(process.execPath, [script, ...subgraphs, '--gateway-safe', '--out', out]);
+    const safe = readFileSync(out, 'utf8');
+    // The Router's license check refuses these schema features without a GraphOS plan.
+    for (const feature of ['authenticated', 'requiresScopes', 'policy']) assert.ok(!safe.includes(`specs.apollo.dev/${feature}`), feature);
+    assert.match(safe, /balance: Int @join__field\(graph: OTHERAPP\)|balance: Int\n/);
+    assert.match(safe, /accounts: \[Account!\]! @join__field\(graph: OTHERAPP\)/);
+  });
+
   it('prints a walkthrough that works verbatim', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', demoWalkthrough(demo.gateway.url)]);
-    const answers = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const answers = answersOf(stdout) as any[];
     assert.equal(answers.length, 5);
     assert.deepEqual(answers[0].data.me.accounts, [{ id: '1', name: 'Alice & Co', balance: 1200 }]);
     assert.equal(answers[1].errors[0].extensions.code, 'FORBIDDEN');

@@ -261,6 +261,26 @@ describe('SsoSupergraphManager', () => {
   });
 });
 
+describe('gatewayContext', () => {
+  const request = (headers: Record<string, string | string[]>, remoteAddress: string | undefined) =>
+    ({ headers, socket: { remoteAddress } }) as unknown as import('node:http').IncomingMessage;
+
+  it("appends the client's socket address to X-Forwarded-For, as a proxy does", async () => {
+    assert.deepEqual(await gatewayContext({ req: request({ authorization: 'JWT abc', 'user-agent': 'curl/8.5' }, '203.0.113.7') }), {
+      authorization: 'JWT abc',
+      forwardedFor: '203.0.113.7',
+      userAgent: 'curl/8.5',
+    });
+    const behindProxy = await gatewayContext({ req: request({ 'x-forwarded-for': '198.51.100.1, 192.0.2.10' }, '::ffff:10.0.0.2') });
+    assert.equal(behindProxy.forwardedFor, '198.51.100.1, 192.0.2.10, 10.0.0.2', 'IPv4-mapped addresses written as IPv4');
+    assert.equal(behindProxy.userAgent, null);
+    assert.equal(behindProxy.authorization, null);
+    const ipv6 = await gatewayContext({ req: request({ 'x-forwarded-for': ['198.51.100.1', '192.0.2.10'] }, '2001:db8::1') });
+    assert.equal(ipv6.forwardedFor, '198.51.100.1, 192.0.2.10, 2001:db8::1');
+    assert.equal((await gatewayContext({ req: request({}, undefined) })).forwardedFor, null);
+  });
+});
+
 describe('SsoGraphQLDataSource', () => {
   /** A data source whose fetches are recorded and answered by `respond`. */
   function dataSource(respond: () => Response, options: { forwardStatus?: boolean } = {}) {
@@ -288,6 +308,30 @@ describe('SsoGraphQLDataSource', () => {
     await source.process(operation({ authorization: null }));
     await source.process({ kind: 'loading schema', request: { query: '{ _service { sdl } }' }, context: { authorization: 'JWT abc' } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
     assert.deepEqual(sent.map((h) => h.authorization), ['JWT abc', undefined, undefined]);
+  });
+
+  it("forwards the client's address and user agent of an incoming operation, and none when loading the schema", async () => {
+    const { source, sent } = dataSource(() => json(200, { data: { me: null } }));
+    await source.process(operation({ authorization: null, forwardedFor: '198.51.100.1, 203.0.113.7', userAgent: 'curl/8.5' }));
+    await source.process(operation({ authorization: null, forwardedFor: null, userAgent: null }));
+    await source.process({ kind: 'loading schema', request: { query: '{ _service { sdl } }' }, context: { forwardedFor: '203.0.113.7', userAgent: 'curl/8.5' } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    assert.deepEqual(
+      sent.map((h) => [h['x-forwarded-for'], h['user-agent']]),
+      [['198.51.100.1, 203.0.113.7', 'curl/8.5'], [undefined, ''], [undefined, undefined]],
+      "a client without a user agent is sent an empty one, not the gateway's",
+    );
+  });
+
+  it('takes the client headers from getClientHeaders', async () => {
+    const sent: Record<string, string>[] = [];
+    const source = new SsoGraphQLDataSource<GatewayContext & { device: string }>({ url: 'http://subgraph.invalid/graphql', getClientHeaders: (context) => ({ 'x-device': context.device }) });
+    source.fetcher = async (_url, init) => {
+      sent.push({ ...(init?.headers as Record<string, string>) });
+      return json(200, { data: {} }) as never;
+    };
+    await source.process(operation({ device: 'phone', forwardedFor: '203.0.113.7', userAgent: 'curl/8.5' }) as never);
+    assert.equal(sent[0]!['x-device'], 'phone');
+    assert.equal(sent[0]!['x-forwarded-for'], undefined);
   });
 
   it("hands on a subgraph's 401 refusal with its code, message, status and challenge", async () => {
@@ -323,6 +367,7 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
   let mint: (claims?: Record<string, unknown>) => string;
   let gatewayUrl: string;
   const stops: (() => Promise<void>)[] = [];
+  const seenBySubgraphs: { forwardedFor?: string | string[]; userAgent?: string | string[] }[] = [];
 
   async function startSubgraph(sdl: string, resolvers: ResolverMap<SsoContext>, context: (args: { req: import('node:http').IncomingMessage }) => Promise<SsoContext>, mode: 'resolve-null' | 'reject') {
     const typeDefs: DocumentNode = parse(sdl);
@@ -343,7 +388,11 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
     mint = (claims = {}) => encodeJwtToken({ token: 'auth', sid: 's1', uid: 'u1', ...claims }, { settings: issuer, keys: issuerKeys });
 
     const settings = resolveSettings({ identity: 'api', acceptedIssuers: ['myapp'], verifySessionToken: false, keyStoreRoot: keys.root, publicKeys: { myapp: [file] } });
-    const context = createSsoContext({ settings, keys: KeyStore.load(settings) });
+    const authenticate = createSsoContext({ settings, keys: KeyStore.load(settings) });
+    const context = (args: { req: import('node:http').IncomingMessage }) => {
+      seenBySubgraphs.push({ forwardedFor: args.req.headers['x-forwarded-for'], userAgent: args.req.headers['user-agent'] });
+      return authenticate(args);
+    };
 
     // users: a denied field resolves to null with an error (the default mode).
     const usersUrl = await startSubgraph(
@@ -384,10 +433,10 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
     keys.remove();
   });
 
-  async function ask(query: string, authorization?: string) {
+  async function ask(query: string, authorization?: string, headers: Record<string, string> = {}) {
     const response = await fetch(gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      headers: { 'content-type': 'application/json', ...headers, ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ query }),
     });
     const body = (await response.json()) as { data?: any; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[] };
@@ -410,6 +459,15 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
       publicStatus: 'ok',
       me: { id: 'u1', username: 'alice', accounts: [{ id: 'u1-main', name: 'Main', balance: 100 }] },
     });
+  });
+
+  it("shows every subgraph the client's address, appended to X-Forwarded-For, and its user agent", async () => {
+    seenBySubgraphs.length = 0;
+    const token = mint({ scopes: ['accounts:read-balance'] });
+    const { body } = await ask('{ me { id accounts { id } } }', `JWT ${token}`, { 'x-forwarded-for': '198.51.100.1', 'user-agent': 'phone-app/2.1' });
+    assert.equal(body.errors, undefined);
+    assert.equal(seenBySubgraphs.length, 2, 'users, then accounts for the entity fetch');
+    for (const seen of seenBySubgraphs) assert.deepEqual(seen, { forwardedFor: '198.51.100.1, 127.0.0.1', userAgent: 'phone-app/2.1' });
   });
 
   it("answers a subgraph's 403 refusal with 403 and FORBIDDEN", async () => {

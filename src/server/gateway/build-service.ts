@@ -5,8 +5,9 @@ import { SsoGraphQLDataSource, type SsoGraphQLDataSourceOptions } from './data-s
 
 /**
  * The gateway's `buildService` option: an `SsoGraphQLDataSource` for each subgraph of the
- * supergraph, so every fetch forwards the client's `Authorization` header and every subgraph
- * refusal keeps its code. Options apply to all subgraphs.
+ * supergraph, so every fetch forwards the client's `Authorization` header, address
+ * (`X-Forwarded-For`) and `User-Agent`, and every subgraph refusal keeps its code. Options apply
+ * to all subgraphs.
  */
 export function buildSsoService<TContext extends Record<string, any> = GatewayContext>(
   options: Omit<SsoGraphQLDataSourceOptions<TContext>, 'url'> = {},

@@ -15,6 +15,12 @@ export interface SsoGraphQLDataSourceOptions<TContext extends Record<string, any
    */
   getAuthorization?: (context: TContext) => string | null | undefined;
   /**
+   * Who the client is, as headers for the subgraph (`x-forwarded-for`, `user-agent`), or `{}`
+   * to send none. Default: `defaultGetClientHeaders` (from `gatewayContext`'s `forwardedFor` and
+   * `userAgent`).
+   */
+  getClientHeaders?: (context: TContext) => Record<string, string>;
+  /**
    * Whether a subgraph's 401 or 403 becomes the gateway's HTTP status (and a 401's
    * `WWW-Authenticate` its header). Default `true`. The errors and their codes are forwarded
    * either way.
@@ -29,12 +35,28 @@ export function defaultGetAuthorization(context: Record<string, any>): string | 
 }
 
 /**
+ * Default `getClientHeaders`: `x-forwarded-for` from `context.forwardedFor` and `user-agent` from
+ * `context.userAgent`. A client without a user agent is sent an empty one, so that the subgraph
+ * records none rather than the gateway's HTTP client's.
+ */
+export function defaultGetClientHeaders(context: Record<string, any>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const forwardedFor: unknown = context.forwardedFor;
+  if (typeof forwardedFor === 'string' && forwardedFor.length > 0) headers['x-forwarded-for'] = forwardedFor;
+  const userAgent: unknown = context.userAgent;
+  headers['user-agent'] = typeof userAgent === 'string' ? userAgent : '';
+  return headers;
+}
+
+/**
  * The gateway's connection to one subgraph (`buildService`), for subgraphs that authenticate
  * requests themselves:
  *
  * - every incoming operation's fetches carry the client's `Authorization` header, so each
- *   subgraph verifies the token and enforces its own directives; schema loading and health
- *   checks carry none;
+ *   subgraph verifies the token and enforces its own directives, and the client's address
+ *   (`X-Forwarded-For`) and `User-Agent`, so that the identity service can tell clients apart
+ *   (it believes them only from proxies it is told to trust); schema loading and health checks
+ *   carry none of these;
  * - a subgraph that refuses the whole request (a non-2xx status with a GraphQL body, such as
  *   graphql-sso's 401 `UNAUTHENTICATED` or 403 `FORBIDDEN`) reaches the client with its own
  *   messages and `extensions.code` — `RemoteGraphQLDataSource` alone would answer
@@ -46,11 +68,13 @@ export function defaultGetAuthorization(context: Record<string, any>): string | 
  */
 export class SsoGraphQLDataSource<TContext extends Record<string, any> = GatewayContext> extends RemoteGraphQLDataSource<TContext> {
   private readonly getAuthorization: (context: TContext) => string | null | undefined;
+  private readonly getClientHeaders: (context: TContext) => Record<string, string>;
   private readonly forwardStatus: boolean;
 
   constructor(options: SsoGraphQLDataSourceOptions<TContext>) {
     super({ url: options.url });
     this.getAuthorization = options.getAuthorization ?? defaultGetAuthorization;
+    this.getClientHeaders = options.getClientHeaders ?? defaultGetClientHeaders;
     this.forwardStatus = options.forwardStatus ?? true;
   }
 
@@ -66,8 +90,11 @@ export class SsoGraphQLDataSource<TContext extends Record<string, any> = Gateway
   override willSendRequest(options: GraphQLDataSourceProcessOptions<TContext>): void {
     // Only incoming operations have a client whose header to forward.
     if (!('incomingRequestContext' in options)) return;
+    const headers = options.request.http?.headers;
+    if (!headers) return;
+    for (const [name, value] of Object.entries(this.getClientHeaders(options.context))) headers.set(name, value);
     const authorization = this.getAuthorization(options.context);
-    if (authorization) options.request.http?.headers.set('authorization', authorization);
+    if (authorization) headers.set('authorization', authorization);
   }
 
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
