@@ -1,6 +1,7 @@
 /**
- * One error hierarchy for the whole library. Token, key and session code throws these; the
- * GraphQL and HTTP layers map them to client-facing errors in one place (`auth/graphql-errors.ts`).
+ * One error hierarchy for the whole library. Token, key and session code throws these; one
+ * function (`normalizeError`, `lib/normalize-error.ts`) decides how each is answered, and the
+ * GraphQL, REST and plain HTTP layers only shape that answer.
  */
 export type SsoErrorCode =
   | 'INVALID_SETTINGS'
@@ -29,6 +30,9 @@ export type SsoErrorCode =
   | 'NOT_FOUND'
   | 'SERVICE_UNAVAILABLE'
   | 'TOO_MANY_REQUESTS'
+  | 'REQUEST_INVALID'
+  | 'REQUEST_TOO_LARGE'
+  | 'MEDIA_TYPE_UNSUPPORTED'
   | 'PACKAGE_MISSING'
   | 'INTERNAL';
 
@@ -136,6 +140,17 @@ export class TooManyRequestsError extends SsoError {
   constructor(retryAfter: number) {
     super('TOO_MANY_REQUESTS', `Too many failed login attempts. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`);
     this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * The HTTP request itself cannot be served: a body that does not parse (`REQUEST_INVALID`, 400),
+ * one over `limits.maxBodyBytes` (`REQUEST_TOO_LARGE`, 413) or of a media type that is not read
+ * (`MEDIA_TYPE_UNSUPPORTED`, 415). Maps to `BAD_REQUEST`, as Apollo Server answers malformed requests.
+ */
+export class RequestError extends SsoError {
+  constructor(code: 'REQUEST_INVALID' | 'REQUEST_TOO_LARGE' | 'MEDIA_TYPE_UNSUPPORTED', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -13,6 +13,7 @@ export {
   JwtExpiredError,
   KeyError,
   MissingPackageError,
+  RequestError,
   ServiceUnavailableError,
   SettingsError,
   SsoError,
@@ -86,6 +87,7 @@ export type { ForkableOrm } from './auth/lib/forked-entity-manager.js';
 export { LazyUser, type UserOutcome } from './auth/lazy-user.js';
 export { ssoAuthChecker } from './auth/auth-checker.js';
 export { formatSsoError, toGraphQLError, type ToGraphQLErrorOptions } from './auth/graphql-errors.js';
+export { normalizeError, type ClientErrorCode, type NormalizedError, type NormalizeErrorOptions } from './lib/normalize-error.js';
 export { parseAuthorizationHeader, type ParseAuthorizationHeaderOptions } from './auth/header.js';
 
 export { applyAuthDirectives } from './auth/directives/apply.js';
@@ -111,5 +113,5 @@ export { errorLogPlugin } from './server/error-log-plugin.js';
 export { serviceUnavailableStatusPlugin } from './server/plugins/service-unavailable-status.js';
 
 export { createSsoLogger, LOG_REDACT_PATHS } from './observability/logger.js';
-export { startRequestLog, requestIdOf, REQUEST_ID_HEADER, type RequestLogOptions } from './observability/request-log.js';
+export { createRequestLog, type RequestLogOptions } from './observability/request-log.js';
 export type { TokenVerificationObserver, VerificationOutcome } from './observability/metrics.js';

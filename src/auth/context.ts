@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import type { TokenPayload } from '../jwt/claims.js';
 import { withForkedEntityManager, type ForkableOrm } from './lib/forked-entity-manager.js';
-import { databaseUnavailableError } from '../lib/database-unavailable.js';
 import { INTERNAL_ERROR_MESSAGE, ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
 import { runHook, serverErrorLog } from '../lib/hooks.js';
+import { normalizeError } from '../lib/normalize-error.js';
 import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
@@ -57,7 +57,7 @@ export interface SsoContextOptions {
 /** What the context function takes: Apollo's `{ req }`, and the request's own logger if it has one. */
 export interface SsoContextArgs {
   req: IncomingMessage;
-  /** Used instead of `options.logger` for this request (e.g. `startRequestLog`'s, carrying its id). */
+  /** Used instead of `options.logger` for this request (e.g. `req.log` of `createRequestLog`, carrying its id). */
   logger?: Logger;
 }
 
@@ -102,18 +102,18 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       metrics?.tokenVerified('valid', '');
       return { auth, user: new LazyUser(authenticate), token, request };
     } catch (error) {
-      // A session check while the database is unreachable refuses the request with 503. A hook
-      // that failed unexpectedly is a HookError (runHook), anything else unexpected is masked the
-      // same way: 500, INTERNAL_SERVER_ERROR, the cause logged here, as Apollo's plugins never
-      // see the errors of a context function.
-      const known =
-        error instanceof SsoError || error instanceof GraphQLError
-          ? error
-          : (databaseUnavailableError(error) ?? new SsoError('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause: error }));
-      const internal = known instanceof SsoError && known.code === 'INTERNAL';
-      const refused = !internal && !(known instanceof ServiceUnavailableError);
-      metrics?.tokenVerified(refused ? 'invalid' : 'error', known instanceof SsoError ? known.code : '');
-      if (internal) (requestLogger ?? logger)?.error(serverErrorLog(known), 'authentication failed unexpectedly');
+      // A session check while the database is unreachable refuses the request with 503, as
+      // `normalizeError` decides; a server error (a HookError, anything unexpected) with 500,
+      // INTERNAL_SERVER_ERROR, its cause logged here, as Apollo's plugins never see the errors of
+      // a context function. A GraphQLError a hook threw is passed on as it is.
+      if (error instanceof GraphQLError) {
+        metrics?.tokenVerified('invalid', '');
+        throw error;
+      }
+      const normalized = normalizeError(error);
+      const known = normalized.error ?? new SsoError('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause: error });
+      metrics?.tokenVerified(normalized.internal || known instanceof ServiceUnavailableError ? 'error' : 'invalid', known.code);
+      if (normalized.internal) (requestLogger ?? logger)?.error(serverErrorLog(error), 'authentication failed unexpectedly');
       throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
     }
   };

@@ -10,6 +10,8 @@ export const PEER_INSTALL_SPECS = {
   graphql: 'graphql@16',
   '@apollo/server': '@apollo/server@5',
   '@apollo/subgraph': '@apollo/subgraph@2.14',
+  fastify: 'fastify@5',
+  '@as-integrations/fastify': '@as-integrations/fastify@3',
   'type-graphql': 'type-graphql@^2.0.0-rc.4',
   'graphql-scalars': 'graphql-scalars@1',
   '@mikro-orm/core': '@mikro-orm/core@6.6.16',
@@ -30,6 +32,8 @@ export const FEATURE_PACKAGES = {
   'graphql-sso/identity': [
     '@apollo/server',
     '@apollo/subgraph',
+    'fastify',
+    '@as-integrations/fastify',
     'type-graphql',
     'graphql-scalars',
     '@mikro-orm/core',

@@ -3,15 +3,17 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { SsoError } from '../errors.js';
 import { serverErrorLog } from '../lib/hooks.js';
+import { normalizeError } from '../lib/normalize-error.js';
 
 /**
- * The `INTERNAL` error (a `HookError`) behind a GraphQL error, if any: graphql-js wraps what a
+ * The `SsoError` behind a GraphQL error that is answered as a server error (a `HookError`, or an
+ * `SsoError` that is no refusal; `normalizeError` decides), if any: graphql-js wraps what a
  * resolver throws, and a guarded field's failure is already a `GraphQLError` wrapping it.
  */
 function internalErrorOf(error: GraphQLError): SsoError | undefined {
   let original: unknown = error.originalError;
   while (original instanceof GraphQLError) original = original.originalError;
-  return original instanceof SsoError && original.code === 'INTERNAL' ? original : undefined;
+  return original instanceof SsoError && normalizeError(original).internal ? original : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -8,8 +8,7 @@ import type { Logger } from 'pino';
 import { createSsoContext } from '../auth/context.js';
 import { formatSsoError } from '../auth/graphql-errors.js';
 import type { SsoSettings } from '../config/settings.js';
-import { databaseUnavailableError } from '../lib/database-unavailable.js';
-import { INTERNAL_ERROR_MESSAGE, SettingsError } from '../errors.js';
+import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
 import type { LoginThrottleOptions, ThrottleKind } from '../identity/login-throttle.js';
@@ -19,16 +18,12 @@ import { listenForSessionChanges, type SessionEvents } from '../identity/session
 import { KeyStore } from '../jwt/key-store.js';
 import { SsoMetrics } from '../observability/metrics.js';
 import { observeDatabase } from '../observability/observe-database.js';
-import { startRequestLog } from '../observability/request-log.js';
-import { serveMetrics } from '../observability/serve-metrics.js';
 import { errorLogPlugin } from './error-log-plugin.js';
+import { createHttpApp } from './http/create-app.js';
+import { registerIdentityRoutes, type Readiness } from './http/identity-routes.js';
 import { requestLimits } from './limits/request-limits.js';
 import { DatabaseReadiness } from './lib/database-readiness.js';
-import { handleGraphQLRequest, sendJson } from './lib/http.js';
 import { serviceUnavailableStatusPlugin } from './plugins/service-unavailable-status.js';
-import { obtainAuthorizationTokenView } from './rest/obtain-authorization-token.js';
-import { obtainSessionTokenView } from './rest/obtain-session-token.js';
-import type { RestHandler } from './rest/lib/view.js';
 
 export interface IdentityServiceOptions {
   /** Resolved settings (`resolveSettings(config)`). */
@@ -56,23 +51,21 @@ export interface IdentityServiceOptions {
 }
 
 /** Polled, not used: their access lines are logged at debug. */
-const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/metrics']);
+const QUIET_PATHS: readonly string[] = ['/healthz', '/metrics'];
 
 /**
  * The identity service: `POST /graphql` (log in, obtain tokens, `me`), `GET /.well-known/jwks.json`,
  * `GET /healthz` (liveness), `GET /readyz` (the database answers, not shutting down), `GET /metrics`
- * (Prometheus), and django-rest-framework-sso's `POST /session/` and `POST /authorize/`. Everything
- * it needs is passed in, so several can run in one process. Each request gets an id and a logger
- * carrying it (`startRequestLog`).
+ * (Prometheus), and django-rest-framework-sso's `POST /session/` and `POST /authorize/`, served
+ * by Fastify (`registerIdentityRoutes`). Everything it needs is passed in, so several can run in
+ * one process. Each request gets an id and a logger carrying it (`createRequestLog`).
  */
 export class IdentityService {
   readonly server: Server;
   /** What `GET /metrics` serves; `null` when `settings.metrics` is false. */
   readonly metrics: SsoMetrics | null;
-  private readonly context: (args: { req: IncomingMessage; logger: Logger }) => Promise<IdentityContext>;
-  /** django-rest-framework-sso's REST views, for its clients. */
-  private readonly obtainSessionToken: RestHandler;
-  private readonly obtainAuthorizationToken: RestHandler;
+  /** The context of a GraphQL or REST request; `req.log` is the request's logger. */
+  private readonly context: (req: IncomingMessage) => Promise<IdentityContext>;
 
   /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
   private sessionEvents: SessionEvents | null = null;
@@ -93,16 +86,12 @@ export class IdentityService {
     this.metrics = services.metrics ?? null;
     const { settings, keys, sessions, orm, metrics } = services;
     const authenticate = createSsoContext<User>({ settings, keys, sessions, orm, logger, metrics });
-    this.context = async (args) => ({ ...(await authenticate(args)), services, logger: args.logger });
-    const rest = { services, context: this.context, bodyLimit: settings.limits.maxBodyBytes };
-    this.obtainSessionToken = obtainSessionTokenView(rest);
-    this.obtainAuthorizationToken = obtainAuthorizationTokenView({ ...rest, schema });
+    this.context = async (req) => ({ ...(await authenticate({ req, logger: req.log })), services, logger: req.log });
     this.readiness = new DatabaseReadiness({
       ping: () => services.orm.em.getConnection().execute('select 1'),
       timeout: Math.min(2000, services.settings.databaseTimeout * 1000),
       logger,
     });
-    server.on('request', (req, res) => this.handle(req, res));
   }
 
   static async create(options: IdentityServiceOptions): Promise<IdentityService> {
@@ -124,7 +113,7 @@ export class IdentityService {
       metrics,
     };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
-    const server = createServer();
+    const { app, server } = createHttpApp({ logger, maxBodyBytes: settings.limits.maxBodyBytes, scheme: settings.authenticateHeader, quietPaths: QUIET_PATHS });
     const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
     const limits = requestLimits<IdentityContext>(settings, { nodeEnv });
     const apollo = new ApolloServer<IdentityContext>({
@@ -136,7 +125,7 @@ export class IdentityService {
       stopOnTerminationSignals: false,
       nodeEnv,
       ...limits,
-      // Batches are capped (limits.maxBatchOperations) by handleGraphQLRequest, before any operation runs.
+      // Batches are capped (limits.maxBatchOperations) by the /graphql route, before any operation runs.
       allowBatchedHttpRequests: true,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
@@ -147,6 +136,8 @@ export class IdentityService {
     });
     await apollo.start();
     const service = new IdentityService(services, schema, apollo, logger, server);
+    await registerIdentityRoutes(app, { apollo, services, schema, context: service.context, readiness: () => service.readinessAnswer() });
+    await app.ready();
     service.sessionEvents = await listenForSessionChanges(services, logger);
     if (metrics) service.stopObservingDatabase = observeDatabase(orm, metrics);
     return service;
@@ -202,42 +193,11 @@ export class IdentityService {
     await this.services.loginThrottle?.close();
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const logger = startRequestLog(req, res, this.logger, { quietPaths: QUIET_PATHS });
-    this.route(req, res, logger).catch((error: unknown) => {
-      const unavailable = databaseUnavailableError(error);
-      if (unavailable && !res.headersSent) {
-        return sendJson(res, 503, { errors: [{ message: unavailable.message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
-      }
-      // The access line of the same requestId tells the method and path.
-      logger.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
-    });
-  }
-
-  /** 200 while the database answers and the service is not shutting down, else 503; never cached by clients. */
-  private async ready(res: ServerResponse): Promise<void> {
-    const headers = { 'cache-control': 'no-store' };
-    if (this.draining) return sendJson(res, 503, { status: 'unready', reason: 'shutting down' }, headers);
+  /** 200 while the database answers and the service is not shutting down, else 503. */
+  private async readinessAnswer(): Promise<Readiness> {
+    if (this.draining) return { status: 503, body: { status: 'unready', reason: 'shutting down' } };
     const state = await this.readiness.check();
-    sendJson(res, state.database === 'up' ? 200 : 503, { status: state.database === 'up' ? 'ready' : 'unready', ...state }, headers);
-  }
-
-  private async route(req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/graphql' || path === '/graphql/') {
-      return handleGraphQLRequest(this.apollo, req, res, () => this.context({ req, logger }), { limits: this.services.settings.limits });
-    }
-    if (path === '/.well-known/jwks.json') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `Method ${req.method} not allowed.` }, { allow: 'GET, HEAD' });
-      return sendJson(res, 200, this.services.keys.toJwks(), { 'cache-control': 'public, max-age=300' });
-    }
-    if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if ((req.method === 'GET' || req.method === 'HEAD') && path === '/readyz') return this.ready(res);
-    if (path === '/metrics' && this.metrics) return serveMetrics(this.metrics, req, res);
-    if (path === '/session/' || path === '/session') return this.obtainSessionToken(req, res, logger);
-    if (path === '/authorize/' || path === '/authorize') return this.obtainAuthorizationToken(req, res, logger);
-    sendJson(res, 404, { error: `Not found: ${req.method} ${path}. GraphQL is served at /graphql.` });
+    const up = state.database === 'up';
+    return { status: up ? 200 : 503, body: { status: up ? 'ready' : 'unready', ...state } };
   }
 }

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Ctx, Query, Resolver } from 'type-graphql';
+import { createRequestLog } from '../../src/index.js';
 import type { IdentityContext } from '../../src/identity-exports.js';
 import { captureLogs, type LogCapture, type LogLine } from '../support/logs.js';
 import { startIdentity, type TestIdentity } from '../support/identity.js';
@@ -135,5 +138,35 @@ describe('request ids and the access log', () => {
     assert.equal(line?.level, DEBUG);
     assert.equal(line?.reason, 'INVALID_CREDENTIALS');
     assert.ok(!logs.text().includes('secret-literal'));
+  });
+});
+
+describe('createRequestLog, for the access log of other services', () => {
+  it('gives a plain node:http server the same ids, request logger and access line', async () => {
+    const logs = captureLogs();
+    const requestLog = createRequestLog(logs.logger, { quietPaths: ['/healthz'] });
+    const server = createServer((req, res) => {
+      requestLog(req, res);
+      req.log.info({ served: true }, 'serving');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/things?secret=in-the-url`, { headers: { 'x-request-id': 'subgraph-1', authorization: 'JWT header-token' } });
+      assert.equal(await res.text(), 'ok');
+      assert.equal(res.headers.get('x-request-id'), 'subgraph-1');
+      await (await fetch(`http://127.0.0.1:${port}/healthz`)).text();
+      for (let attempt = 0; attempt < 100 && logs.lines().filter((l) => l.msg === 'request completed').length < 2; attempt++) await new Promise((r) => setTimeout(r, 10));
+      const lines = logs.lines();
+      assert.equal(lines.find((l) => l.msg === 'serving')?.requestId, 'subgraph-1');
+      const [access, health] = lines.filter((l) => l.msg === 'request completed');
+      assert.deepEqual([access?.requestId, access?.method, access?.path, access?.status, access?.level, typeof access?.durationMs], ['subgraph-1', 'GET', '/things', 200, INFO, 'number']);
+      assert.deepEqual([health?.path, health?.level], ['/healthz', DEBUG]);
+      assert.match(String(health?.requestId), UUID);
+      assert.ok(!logs.text().includes('in-the-url') && !logs.text().includes('header-token'));
+    } finally {
+      server.close();
+    }
   });
 });

@@ -46,7 +46,7 @@ const FILES = README.filter((b) => b.file !== null);
 
 const PASSWORD = 'correct horse battery staple';
 /** What `import('graphql-sso')` must not load: the identity's, the gateway's and telemetry packages. */
-const HEAVY = /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|type-graphql)\//;
+const HEAVY = /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|@as-integrations|fastify|@fastify|type-graphql)\//;
 
 /** The README's `npm i graphql-sso ...` with the tarball for `graphql-sso`. */
 function installArgs(block: CodeBlock, tarball: string): string[] {

@@ -1,9 +1,9 @@
 import type { GraphQLSchema } from 'graphql';
+import type { IdentityServices } from '../../identity/services.js';
 import { assertSessionToken, issueAuthorizationToken } from '../../identity/token-issuer.js';
 import { argumentValues } from './lib/arguments.js';
 import { DrfResponse } from './lib/errors.js';
-import { readFields } from './lib/request.js';
-import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
+import type { DrfView } from './lib/view.js';
 
 /**
  * `POST /authorize/`: django-rest-framework-sso's `obtain_authorization_token`. With
@@ -14,15 +14,13 @@ import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
  * the fields (400 `{"account": ["This field is required."]}`; unknown fields are ignored), then
  * `createAuthorizationPayload` (a `ForbiddenError` is 403 `{"detail"}`).
  */
-export function obtainAuthorizationTokenView(options: RestViewOptions & { schema: GraphQLSchema }): RestHandler {
-  const { services, context, bodyLimit, schema } = options;
+export function obtainAuthorizationTokenView(services: IdentityServices, schema: GraphQLSchema): DrfView {
   const args = schema.getMutationType()?.getFields().obtainAuthorizationToken?.args ?? [];
-  const info = { name: 'Obtain Authorization Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
-  return drfView(info, options, async (req, logger) => {
-    const { auth, user, request } = await context({ req, logger });
+  const post: DrfView['post'] = async ({ auth, user, request }, fields) => {
     assertSessionToken(auth);
-    const { values, errors } = argumentValues(await readFields(req, bodyLimit), args);
+    const { values, errors } = argumentValues(fields, args);
     if (Object.keys(errors).length > 0) throw new DrfResponse(400, errors);
     return { token: await issueAuthorizationToken(services, { auth, user: await user, args: values, request }) };
-  });
+  };
+  return { path: '/authorize', name: 'Obtain Authorization Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.', post };
 }

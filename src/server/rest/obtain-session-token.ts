@@ -1,10 +1,10 @@
 import { AuthenticationError } from '../../errors.js';
+import type { IdentityServices } from '../../identity/services.js';
 import { CLIENT_ID_MAX_LENGTH, issueSessionToken } from '../../identity/token-issuer.js';
 import { INVALID_CREDENTIALS_MESSAGE } from '../../identity/user-service.js';
 import { charField } from './lib/char-field.js';
 import { DrfResponse, type FieldErrors } from './lib/errors.js';
-import { readFields } from './lib/request.js';
-import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
+import type { DrfView } from './lib/view.js';
 
 /**
  * `POST /session/`: django-rest-framework-sso's `obtain_session_token`. Its serializer's fields
@@ -15,12 +15,8 @@ import { drfView, type RestHandler, type RestViewOptions } from './lib/view.js';
  * As for GraphQL (and DRF), a present but invalid `Authorization` header is refused with 401.
  * Unlike the original, the password is taken as sent (DRF trims it); `client_id: null` is no client id.
  */
-export function obtainSessionTokenView(options: RestViewOptions): RestHandler {
-  const { services, context, bodyLimit } = options;
-  const info = { name: 'Obtain Session Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.' };
-  return drfView(info, options, async (req, logger) => {
-    const { request } = await context({ req, logger });
-    const fields = await readFields(req, bodyLimit);
+export function obtainSessionTokenView(services: IdentityServices): DrfView {
+  const post: DrfView['post'] = async ({ request }, fields) => {
     const errors: FieldErrors = {};
     const username = charField(fields, 'username', errors);
     const password = charField(fields, 'password', errors, { trim: false });
@@ -34,5 +30,6 @@ export function obtainSessionTokenView(options: RestViewOptions): RestHandler {
       }
       throw error;
     }
-  });
+  };
+  return { path: '/session', name: 'Obtain Session Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.', post };
 }

@@ -1,7 +1,5 @@
-import { GraphQLError } from 'graphql';
-import { toGraphQLError } from '../../../auth/graphql-errors.js';
-import { databaseUnavailableError } from '../../../lib/database-unavailable.js';
 import { JwtClaimError, SsoError, type SsoErrorCode } from '../../../errors.js';
+import { normalizeError } from '../../../lib/normalize-error.js';
 
 /** An answer in Django REST Framework's JSON shapes, thrown by a view to end it. */
 export class DrfResponse extends Error {
@@ -56,40 +54,42 @@ function detailOf(error: SsoError | undefined, message: string): string {
 /** DRF's `APIException` default detail: what a server error is answered with (500), and nothing more. */
 export const SERVER_ERROR_DETAIL = 'A server error occurred.';
 
+/** An error answered in DRF's shapes; `internal` when it is a server error the answerer must log. */
+export interface DrfAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+  internal: boolean;
+}
+
 /**
- * Our errors in DRF's shapes: `UNAUTHENTICATED` 401 `{"detail"}` with the `WWW-Authenticate`
- * challenge, `FORBIDDEN` 403, bad input 400 `{"non_field_errors"}`, an unreachable dependency 503,
- * a throttled login 429 `{"detail"}` with `Retry-After`, as DRF's `Throttled`; the context's
- * refusal of a request for a server error (a `GraphQLError` made from an `INTERNAL` error, whose
- * cause `createSsoContext` logged) 500 `SERVER_ERROR_DETAIL`.
- * `null` for anything else, a `HookError` included: a server error, for the view to log and answer
- * 500 without showing it to the client.
+ * Any error in DRF's shapes, as `normalizeError` decides its status and headers: `{"detail"}` in
+ * the original's words where it has them (`ORIGINAL_DETAIL`), bad input as
+ * `{"non_field_errors": [...]}`, a throttled login as DRF's `Throttled` says it, a server error
+ * `SERVER_ERROR_DETAIL`. A `DrfResponse` is its own answer.
  */
-export function toDrfResponse(raw: unknown, scheme: string): DrfResponse | null {
-  if (raw instanceof DrfResponse) return raw;
-  const error = raw instanceof SsoError || raw instanceof GraphQLError ? raw : (databaseUnavailableError(raw) ?? raw);
-  let graphQLError: GraphQLError;
-  if (error instanceof GraphQLError) graphQLError = error;
-  else if (error instanceof SsoError) graphQLError = toGraphQLError(error);
-  else return null;
-  const original = error instanceof SsoError ? error : graphQLError.originalError instanceof SsoError ? graphQLError.originalError : undefined;
-  switch (graphQLError.extensions.code) {
+export function drfAnswer(raw: unknown, scheme: string): DrfAnswer {
+  if (raw instanceof DrfResponse) return { status: raw.status, body: raw.body, headers: raw.headers, internal: false };
+  const normalized = normalizeError(raw, { scheme });
+  const { status, headers, internal } = normalized;
+  let body: Record<string, unknown>;
+  switch (normalized.code) {
     case 'UNAUTHENTICATED':
-      return new DrfResponse(401, { detail: detailOf(original, graphQLError.message) }, { 'www-authenticate': `${scheme} realm="api"` });
-    case 'FORBIDDEN':
-      return new DrfResponse(403, { detail: graphQLError.message });
+      body = { detail: detailOf(normalized.error, normalized.message) };
+      break;
     case 'BAD_USER_INPUT':
-      return new DrfResponse(400, { non_field_errors: [graphQLError.message] });
-    case 'SERVICE_UNAVAILABLE':
-      return new DrfResponse(503, { detail: graphQLError.message });
+      body = { non_field_errors: [normalized.message] };
+      break;
     case 'TOO_MANY_REQUESTS': {
-      // DRF's `Throttled` detail and header.
-      const wait = graphQLError.extensions.retryAfter as number;
-      return new DrfResponse(429, { detail: `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.` }, { 'retry-after': String(wait) });
+      const wait = normalized.retryAfter!;
+      body = { detail: `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.` };
+      break;
     }
     case 'INTERNAL_SERVER_ERROR':
-      return error instanceof GraphQLError && original?.code === 'INTERNAL' ? new DrfResponse(500, { detail: SERVER_ERROR_DETAIL }) : null;
+      body = { detail: SERVER_ERROR_DETAIL };
+      break;
     default:
-      return null;
+      body = { detail: normalized.message };
   }
+  return { status, body, headers, internal };
 }

@@ -1,20 +1,20 @@
-import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, bodyTooLargeMessage, readBody } from '../../lib/http.js';
+import { RequestError } from '../../../errors.js';
 import { DrfResponse } from './errors.js';
 
 /** The media types DRF's default parsers (`JSONParser`, `FormParser`, `MultiPartParser`) accept. */
 export const PARSED_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
-function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-async function parseMultipart(text: string, contentType: string): Promise<Record<string, unknown>> {
+/** A multipart form by the Fetch API's own parser (Node's undici), so that no multipart package is needed. */
+async function parseMultipart(body: Buffer, contentType: string): Promise<Record<string, unknown>> {
   let form: FormData;
   try {
-    form = await new Response(text, { headers: { 'content-type': contentType } }).formData();
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
   } catch (error) {
-    throw new DrfResponse(400, { detail: `Multipart form parse error - ${(error as Error).message}` });
+    throw new RequestError('REQUEST_INVALID', `Multipart form parse error - ${(error as Error).message}`, { cause: error });
   }
   const fields: Record<string, unknown> = {};
   // A file part stays an object: a field expecting text refuses it ("Not a valid string.").
@@ -23,35 +23,40 @@ async function parseMultipart(text: string, contentType: string): Promise<Record
 }
 
 /**
- * The request's fields, parsed as DRF's default parsers do: a JSON object, a form or a multipart
- * form (the last value of a repeated name). An empty body is no fields; a body without a
- * content type is read as JSON. Refusals in DRF's words: 400 `JSON parse error - ...`,
- * 415 for another media type, 413 beyond `bodyLimit` bytes.
+ * A body, parsed as DRF's default parsers do (a Fastify content-type parser for every type, read
+ * up to `bodyLimit`): JSON — also a body without a content type —, a form or a multipart form (the
+ * last value of a repeated name); an empty body is no fields. Refusals in DRF's words: 400
+ * `JSON parse error - ...`, 415 for another media type.
  */
-export async function readFields(req: IncomingMessage, bodyLimit: number): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readBody(req, bodyLimit);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new DrfResponse(413, { detail: bodyTooLargeMessage(bodyLimit) }, { connection: 'close' });
-    throw error;
-  }
-  const type = mediaType(req);
+export async function parseDrfBody(contentType: string | undefined, body: Buffer): Promise<unknown> {
+  const type = mediaType(contentType);
   if (type !== '' && !PARSED_MEDIA_TYPES.includes(type)) {
-    throw new DrfResponse(415, { detail: `Unsupported media type "${type}" in request.` });
+    throw new RequestError('MEDIA_TYPE_UNSUPPORTED', `Unsupported media type "${type}" in request.`);
   }
-  if (text.length === 0) return {};
-  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
-  if (type === 'multipart/form-data') return parseMultipart(text, req.headers['content-type']!);
-  let parsed: unknown;
+  if (body.length === 0) return {};
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+  if (type === 'multipart/form-data') return parseMultipart(body, contentType!);
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
-    throw new DrfResponse(400, { detail: `JSON parse error - ${(error as Error).message}` });
+    throw new RequestError('REQUEST_INVALID', `JSON parse error - ${(error as Error).message}`, { cause: error });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    const got = parsed === null ? 'NoneType' : Array.isArray(parsed) ? 'list' : typeof parsed === 'string' ? 'str' : typeof parsed === 'boolean' ? 'bool' : Number.isInteger(parsed) ? 'int' : 'float';
-    throw new DrfResponse(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`] });
+}
+
+/** DRF's name of a JSON value's type, as its serializer says it. */
+function pythonType(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  return Number.isInteger(value) ? 'int' : 'float';
+}
+
+/** The request's fields: the parsed body when it is an object (none without a body), else DRF's 400 `non_field_errors`. */
+export function fieldsOf(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new DrfResponse(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(body)}.`] });
   }
-  return parsed as Record<string, unknown>;
+  return body as Record<string, unknown>;
 }

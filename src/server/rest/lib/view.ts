@@ -1,59 +1,74 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IdentityContext, IdentityServices } from '../../../identity/services.js';
 import { serverErrorLog } from '../../../lib/hooks.js';
-import { sendJson } from '../../lib/http.js';
-import { DrfResponse, SERVER_ERROR_DETAIL, toDrfResponse } from './errors.js';
-import { PARSED_MEDIA_TYPES } from './request.js';
+import { requestErrorOf } from '../../http/request-errors.js';
+import { DrfResponse, drfAnswer } from './errors.js';
+import { fieldsOf, parseDrfBody, PARSED_MEDIA_TYPES } from './request.js';
 
 /** What the REST views of the identity service are built with. */
 export interface RestViewOptions {
   services: IdentityServices;
   /** The identity service's context function: the `Authorization` header is verified as for GraphQL. */
-  context: (args: { req: IncomingMessage; logger: Logger }) => Promise<IdentityContext>;
-  /** Largest request body accepted, in bytes. */
-  bodyLimit: number;
+  context: (req: IncomingMessage) => Promise<IdentityContext>;
 }
 
-/** Serves one request; `logger` is the request's (it carries its `requestId`). */
-export type RestHandler = (req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
+/** A view's POST: the request's context and fields in, the 200 answer's body out; refusals are thrown. */
+export type PostHandler = (context: IdentityContext, fields: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
-/** A DRF API view's name and docstring, which its OPTIONS answer shows. */
-export interface ViewInfo {
+/** One DRF API view: where it is served, its name and docstring (which its OPTIONS answer shows), its POST. */
+export interface DrfView {
+  path: string;
   name: string;
   description: string;
+  post: PostHandler;
 }
 
 const ALLOW = 'POST, OPTIONS';
 
+function send(reply: FastifyReply, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return reply.code(status).headers({ ...headers, allow: ALLOW }).send(body);
+}
+
 /**
- * Serves a POST-only DRF API view: POST answers 200 with what `post` returns; OPTIONS answers
- * DRF's metadata (without the `actions` of its browsable API); another method 405
- * `{"detail": "Method \"GET\" not allowed."}`. Every answer carries `Allow`, as DRF's do.
- * Refusals are `DrfResponse`s or our errors (`toDrfResponse`); anything else is logged and
- * answered 500 `{"detail": "A server error occurred."}`, its message never shown; the log gets the
- * error (for a hook that failed, its cause and the hook's name), method and path, never a body or
- * a header.
+ * Serves POST-only DRF API views, each at its path with or without the trailing slash. In DRF's
+ * order: a method other than POST and OPTIONS is 405 `{"detail": "Method \"GET\" not allowed."}`;
+ * a POST's `Authorization` header is verified first (401 before the body is read), then its body
+ * is parsed (`parseDrfBody`) and the view runs; OPTIONS answers DRF's metadata (without the
+ * `actions` of its browsable API). Every answer carries `Allow`, as DRF's do. Errors are answered
+ * by `drfAnswer`; a server error is answered 500 `{"detail": "A server error occurred."}`, its
+ * message never shown, and logged (for a hook that failed, its cause and the hook's name) with
+ * method and path, never a body or a header — except the context's, which logs its own.
  */
-export function drfView(
-  info: ViewInfo,
-  { services }: Pick<RestViewOptions, 'services'>,
-  post: (req: IncomingMessage, logger: Logger) => Promise<Record<string, unknown>>,
-): RestHandler {
-  return async (req, res, logger) => {
-    const allow = { allow: ALLOW };
-    try {
-      if (req.method === 'OPTIONS') {
-        return sendJson(res, 200, { ...info, renders: ['application/json'], parses: PARSED_MEDIA_TYPES }, allow);
+export function drfViews(views: DrfView[], { services, context }: RestViewOptions) {
+  const scheme = services.settings.authenticateHeader;
+  const contexts = new WeakMap<FastifyRequest, IdentityContext>();
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer) => parseDrfBody(request.headers['content-type'], body));
+    scope.setErrorHandler((error, request, reply) => {
+      const answer = drfAnswer(requestErrorOf(error, services.settings.limits.maxBodyBytes), scheme);
+      if (answer.internal) {
+        const path = new URL(request.url, 'http://localhost').pathname;
+        request.raw.log.error({ ...serverErrorLog(error), method: request.method, path }, 'REST request failed');
       }
-      if (req.method !== 'POST') throw new DrfResponse(405, { detail: `Method "${req.method}" not allowed.` });
-      sendJson(res, 200, await post(req, logger), allow);
-    } catch (error) {
-      const response = toDrfResponse(error, services.settings.authenticateHeader);
-      if (response) return sendJson(res, response.status, response.body, { ...allow, ...response.headers });
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      logger.error({ ...serverErrorLog(error), method: req.method, path }, 'REST request failed');
-      sendJson(res, 500, { detail: SERVER_ERROR_DETAIL }, allow);
+      return send(reply, answer.status, answer.body, answer.headers);
+    });
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST') return;
+      try {
+        contexts.set(request, await context(request.raw));
+      } catch (error) {
+        const answer = drfAnswer(error, scheme);
+        return send(reply, answer.status, answer.body, answer.headers);
+      }
+    });
+    for (const { path, name, description, post } of views) {
+      scope.all(path, async (request, reply) => {
+        if (request.method === 'OPTIONS') return send(reply, 200, { name, description, renders: ['application/json'], parses: PARSED_MEDIA_TYPES });
+        if (request.method !== 'POST') throw new DrfResponse(405, { detail: `Method "${request.method}" not allowed.` });
+        return send(reply, 200, await post(contexts.get(request)!, fieldsOf(request.body)));
+      });
     }
   };
 }
