@@ -1,23 +1,12 @@
 import type { Algorithm } from '../jwt/lib/algorithms.js';
-import type { KeySource, SigningKey } from '../jwt/key-store.js';
 import type { TokenPayload, UnsignedPayload } from '../jwt/claims.js';
-import type { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
+import type { DecodeJwtToken, EncodeJwtToken } from '../jwt/options.js';
+import type { SessionLike, UserLike } from '../jwt/payloads.js';
 
 /** What a request tells about its client, for session bookkeeping. */
 export interface RequestInfo {
   ip: string | null;
   userAgent: string;
-}
-
-/** The parts of a session and a user that the payload factories read. */
-export interface SessionLike {
-  id: string;
-  clientId: string;
-}
-
-export interface UserLike {
-  id: string | number;
-  email?: string | null;
 }
 
 /**
@@ -45,22 +34,6 @@ export interface PayloadInput<TArgs = Record<string, unknown>, TEntityManager = 
 export type CreatePayload<TArgs = Record<string, unknown>, TEntityManager = any> = (
   input: PayloadInput<TArgs, TEntityManager>,
 ) => UnsignedPayload | Promise<UnsignedPayload>;
-
-export interface SigningKeySource {
-  getSigningKey(issuer: string): SigningKey;
-}
-
-/** What encode and decode work with; `now` (seconds) is injectable for tests. */
-export interface TokenContext {
-  settings: SsoSettings;
-  keys: KeySource & Partial<SigningKeySource>;
-  now?: () => number;
-  /** Tokens already verified, for `decodeJwtToken` to answer from (`createSsoContext` passes its own). */
-  cache?: VerifiedTokenCache;
-}
-
-export type EncodeJwtToken = (payload: UnsignedPayload, context: TokenContext) => string | Promise<string>;
-export type DecodeJwtToken = (token: string, context: TokenContext) => TokenPayload | Promise<TokenPayload>;
 
 /** Session lookups the built-in `authenticatePayload` needs (the identity service provides them). */
 export interface SessionAuthenticator {
@@ -150,14 +123,19 @@ export type ApplicationMigration = MigrationClass | { name: string; class: Migra
 export interface SsoSettings {
   createSessionPayload: CreatePayload;
   createAuthorizationPayload: CreatePayload<any>;
-  encodeJwtToken: EncodeJwtToken;
-  decodeJwtToken: DecodeJwtToken;
+  encodeJwtToken: EncodeJwtToken<SsoSettings>;
+  decodeJwtToken: DecodeJwtToken<SsoSettings>;
   authenticatePayload: AuthenticatePayload<unknown>;
   encodeAlgorithm: Algorithm;
   /** `null` means `[encodeAlgorithm]`. */
   decodeAlgorithms: Algorithm[] | null;
   verifySignature: boolean;
   verifyExpiration: boolean;
+  /**
+   * Kept as the original's VERIFY_ISSUER, which compares a token's `iss` with that same `iss` and
+   * so never refuses a token; here too it changes nothing. What decides an issuer is
+   * `acceptedIssuers`, always checked, and the keys configured for it.
+   */
   verifyIssuer: boolean;
   verifyAudience: boolean;
   verifySessionToken: boolean;
