@@ -28,9 +28,16 @@ export {
   type TokenType,
   type UnsignedPayload,
 } from './jwt/claims.js';
-export { createAuthorizationPayload, createSessionPayload } from './jwt/payloads.js';
+export {
+  createAuthorizationPayload,
+  createSessionPayload,
+  type PayloadSource,
+  type SessionLike,
+  type UserLike,
+} from './jwt/payloads.js';
 export { encodeJwtToken } from './jwt/encode.js';
 export { decodeJwtToken } from './jwt/decode.js';
+export type { DecodeJwtToken, EncodeJwtToken, TokenContext, TokenSettings } from './jwt/options.js';
 export {
   VerifiedTokenCache,
   type VerifiedToken,
@@ -46,11 +53,12 @@ export {
   type KeyStoreReloadOptions,
   type KeyStoreSettings,
   type SigningKey,
+  type SigningKeySource,
   type VerificationKey,
 } from './jwt/key-store.js';
 export { generateKeyPem, writeKeyFile, type WriteKeyFileOptions } from './jwt/generate-key.js';
 export { RemoteKeySet, type RemoteKeySetOptions } from './jwt/remote-key-set.js';
-export { createKeySource, type KeySourceOptions } from './jwt/key-source.js';
+export { createKeySource, type KeySourceOptions, type KeySourceSettings } from './jwt/key-source.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm } from './jwt/lib/algorithms.js';
 
 export { defineConfig } from './config/define-config.js';
@@ -63,8 +71,6 @@ export type {
   AuthenticateContext,
   AuthenticatePayload,
   CreatePayload,
-  DecodeJwtToken,
-  EncodeJwtToken,
   EntitySchemaLike,
   LoginThrottleConfig,
   LoginThrottleSettings,
@@ -73,12 +79,8 @@ export type {
   RequestInfo,
   RequestLimits,
   SessionAuthenticator,
-  SessionLike,
-  SigningKeySource,
   SsoConfig,
   SsoSettings,
-  TokenContext,
-  UserLike,
 } from './config/settings.js';
 
 export { authenticatePayload } from './config/authenticate-payload.js';

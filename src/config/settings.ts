@@ -1,7 +1,6 @@
-import type { KeySource, SigningKey } from '../jwt/key-store.js';
-import type { TokenPayload, UnsignedPayload } from '../jwt/claims.js';
-import type { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
 import type * as v from 'valibot';
+import type { TokenPayload, UnsignedPayload } from '../jwt/claims.js';
+import type { SessionLike, UserLike } from '../jwt/payloads.js';
 import type { limits } from './schema/limits.js';
 import type { loginThrottle } from './schema/login-throttle.js';
 import type { settings } from './schema/settings.js';
@@ -10,17 +9,6 @@ import type { settings } from './schema/settings.js';
 export interface RequestInfo {
   ip: string | null;
   userAgent: string;
-}
-
-/** The parts of a session and a user that the payload factories read. */
-export interface SessionLike {
-  id: string;
-  clientId: string;
-}
-
-export interface UserLike {
-  id: string | number;
-  email?: string | null;
 }
 
 /**
@@ -48,22 +36,6 @@ export interface PayloadInput<TArgs = Record<string, unknown>, TEntityManager = 
 export type CreatePayload<TArgs = Record<string, unknown>, TEntityManager = any> = (
   input: PayloadInput<TArgs, TEntityManager>,
 ) => UnsignedPayload | Promise<UnsignedPayload>;
-
-export interface SigningKeySource {
-  getSigningKey(issuer: string): SigningKey;
-}
-
-/** What encode and decode work with; `now` (seconds) is injectable for tests. */
-export interface TokenContext {
-  settings: SsoSettings;
-  keys: KeySource & Partial<SigningKeySource>;
-  now?: () => number;
-  /** Tokens already verified, for `decodeJwtToken` to answer from (`createSsoContext` passes its own). */
-  cache?: VerifiedTokenCache;
-}
-
-export type EncodeJwtToken = (payload: UnsignedPayload, context: TokenContext) => string | Promise<string>;
-export type DecodeJwtToken = (token: string, context: TokenContext) => TokenPayload | Promise<TokenPayload>;
 
 /** Session lookups the built-in `authenticatePayload` needs (the identity service provides them). */
 export interface SessionAuthenticator {

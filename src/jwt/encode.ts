@@ -1,13 +1,14 @@
-import type { TokenContext } from '../config/settings.js';
+import jwt from 'jsonwebtoken';
 import { SsoError } from '../errors.js';
 import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type UnsignedPayload } from './claims.js';
-import { signJws } from './lib/jws.js';
+import type { TokenContext } from './options.js';
 
 const nowInSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * Signs a payload with the issuer's current private key, filling `iss`, `aud`, `exp` and `iat`
- * by django-rest-framework-sso's rules when the payload does not set them.
+ * Signs a payload with jsonwebtoken and the issuer's current private key (header `alg`, `typ`,
+ * `kid`), filling `iss`, `aud`, `exp` and `iat` by django-rest-framework-sso's rules when the
+ * payload does not set them.
  */
 export function encodeJwtToken(payload: UnsignedPayload, { settings, keys, now = nowInSeconds }: TokenContext): string {
   if (payload.token !== TOKEN_SESSION && payload.token !== TOKEN_AUTHORIZATION) {
@@ -29,9 +30,12 @@ export function encodeJwtToken(payload: UnsignedPayload, { settings, keys, now =
   if (claims.exp === undefined) {
     const lifetime = isSession ? settings.sessionExpiration : settings.authorizationExpiration;
     if (lifetime !== null) claims.exp = issuedAt + lifetime;
+    // A claim set to `undefined` is left out of the token; jsonwebtoken would refuse it as not a number.
+    else delete claims.exp;
   }
+  if (claims.nbf === undefined) delete claims.nbf;
   if (claims.iat === undefined) claims.iat = issuedAt;
   if (!keys.getSigningKey) throw new SsoError('KEY_NOT_FOUND', 'This key source cannot sign tokens.');
   const key = keys.getSigningKey(claims.iss as string);
-  return signJws({ alg: settings.encodeAlgorithm, typ: 'JWT', kid: key.kid }, claims, settings.encodeAlgorithm, key.privateKey);
+  return jwt.sign(claims, key.privateKey, { algorithm: settings.encodeAlgorithm, keyid: key.kid });
 }

@@ -23,15 +23,29 @@ export interface SigningKey {
 /** Anything that finds an issuer's public key by `kid`: a `KeyStore` of PEM files, a remote JWKS. */
 export interface KeySource {
   getVerificationKey(issuer: string, kid: string | undefined): VerificationKey | Promise<VerificationKey>;
+  /**
+   * The one issuer whose keys here include `kid` (without `kid`: the one issuer there are keys
+   * for), or `undefined` when none or several do, or when it cannot tell without fetching.
+   * Optional, answered at once, and a hint only: `decodeJwtToken` then lets jsonwebtoken decode
+   * the token just once, taking this issuer's key for `kid` and requiring the issuer in the
+   * verified `iss` — the key that `iss` and `kid` choose. A wrong answer costs time, never a
+   * wrong verdict.
+   */
+  issuerOfKey?(kid: string | undefined): string | undefined;
+}
+
+/** What signs: a `KeyStore` holding private keys. */
+export interface SigningKeySource {
+  getSigningKey(issuer: string): SigningKey;
 }
 
 export interface KeyStoreSettings {
-  keyStoreRoot: string | null;
-  publicKeys: Record<string, string | readonly string[]>;
-  privateKeys: Record<string, string | readonly string[]>;
+  readonly keyStoreRoot: string | null;
+  readonly publicKeys: Readonly<Record<string, string | readonly string[]>>;
+  readonly privateKeys: Readonly<Record<string, string | readonly string[]>>;
   /** Algorithms tokens may be verified with; `null`: `[encodeAlgorithm]`. */
-  decodeAlgorithms: readonly Algorithm[] | null;
-  encodeAlgorithm: Algorithm;
+  readonly decodeAlgorithms: readonly Algorithm[] | null;
+  readonly encodeAlgorithm: Algorithm;
 }
 
 export interface JwksKey extends JsonWebKey {
@@ -55,6 +69,8 @@ export function keyIdFromFileName(fileName: string, keyStoreRoot: string | null)
   return name.endsWith('.pem') ? name.slice(0, -4) : name;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function fileList(value: string | readonly string[]): readonly string[] {
   return typeof value === 'string' ? [value] : value;
 }
@@ -63,6 +79,10 @@ function fileList(value: string | readonly string[]): readonly string[] {
 interface KeyStoreState {
   verification: Map<string, Map<string, VerificationKey>>;
   currentVerification: Map<string, VerificationKey>;
+  /** `kid` -> the issuer listing it, or `null` when several do. */
+  issuerByKid: Map<string, string | null>;
+  /** The issuer, when there is only one. */
+  soleIssuer: string | undefined;
   signing: Map<string, SigningKey>;
   encodeAlgorithm: Algorithm;
 }
@@ -82,7 +102,7 @@ export interface KeyStoreReloadOptions extends KeyStoreLoadOptions {
  * nothing on the request path reads a file or parses a PEM. Per issuer the first file listed is
  * the current signing key; every listed key verifies.
  */
-export class KeyStore implements KeySource {
+export class KeyStore implements KeySource, SigningKeySource {
   private constructor(private state: KeyStoreState) {}
 
   /** Reads and checks every configured key file. Throws `SettingsError` naming the setting and file. */
@@ -90,6 +110,8 @@ export class KeyStore implements KeySource {
     const store = new KeyStore({
       verification: new Map(),
       currentVerification: new Map(),
+      issuerByKid: new Map(),
+      soleIssuer: undefined,
       signing: new Map(),
       encodeAlgorithm: settings.encodeAlgorithm,
     });
@@ -114,8 +136,14 @@ export class KeyStore implements KeySource {
       } catch (error) {
         throw new SettingsError(setting, `key file ${file}: ${(error as Error).message}`, { file, cause: error });
       }
+      const kid = keyIdFromFileName(fileName, root);
+      // jsonwebtoken writes and reads token headers byte for byte as Latin-1: any other kid
+      // would be signed as bytes no verifier reads back as its text.
+      if (!PRINTABLE_ASCII.test(kid)) {
+        throw new SettingsError(setting, `key file ${file}: its key id ${JSON.stringify(kid)} (the file name) must be printable ASCII`, { file });
+      }
       const loaded: LoadedKey = {
-        kid: keyIdFromFileName(fileName, root),
+        kid,
         file,
         publicKey: keys.publicKey!,
         privateKey: keys.privateKey,
@@ -146,6 +174,12 @@ export class KeyStore implements KeySource {
           { file: current.file },
         );
       }
+      const bits = current.publicKey.asymmetricKeyDetails?.modulusLength;
+      if (bits !== undefined && bits < 2048) {
+        throw new SettingsError(`privateKeys.${issuer}`, `key file ${current.file} holds an RSA key of ${bits} bits; tokens are signed only with 2048 bits or more`, {
+          file: current.file,
+        });
+      }
       signing.set(issuer, { issuer, kid: current.kid, privateKey: current.privateKey!, algorithms });
     }
     // An issuer's private keys verify its tokens too, unless its public keys are listed apart.
@@ -167,7 +201,9 @@ export class KeyStore implements KeySource {
         if (index === 0) currentVerification.set(issuer, entry);
       });
       verification.set(issuer, byKid);
+      for (const kid of byKid.keys()) store.state.issuerByKid.set(kid, store.state.issuerByKid.has(kid) ? null : issuer);
     }
+    if (verification.size === 1) store.state.soleIssuer = verification.keys().next().value;
 
     return store;
   }
@@ -200,6 +236,10 @@ export class KeyStore implements KeySource {
     const key = kid === undefined ? currentVerification.get(issuer) : verification.get(issuer)?.get(kid);
     if (!key) throw new AuthenticationError('KEY_NOT_FOUND', 'Unauthorized token signing key.');
     return key;
+  }
+
+  issuerOfKey(kid: string | undefined): string | undefined {
+    return kid === undefined ? this.state.soleIssuer : (this.state.issuerByKid.get(kid) ?? undefined);
   }
 
   hasSigningKey(issuer: string): boolean {

@@ -1,7 +1,24 @@
-import type { PayloadInput } from '../config/settings.js';
 import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type UnsignedPayload } from './claims.js';
 
-function baseClaims({ sessionToken, user }: PayloadInput<unknown>) {
+/** The parts of a session that the payload factories read. */
+export interface SessionLike {
+  id: string;
+  clientId: string;
+}
+
+/** The parts of a user that the payload factories read. */
+export interface UserLike {
+  id: string | number;
+  email?: string | null;
+}
+
+/** What the built-in payload factories read of their input (a `PayloadInput` is one). */
+export interface PayloadSource {
+  sessionToken: SessionLike;
+  user: UserLike;
+}
+
+function baseClaims({ sessionToken, user }: PayloadSource) {
   return {
     sid: sessionToken.id,
     ...(sessionToken.clientId ? { cid: sessionToken.clientId } : {}),
@@ -11,7 +28,7 @@ function baseClaims({ sessionToken, user }: PayloadInput<unknown>) {
 }
 
 /** The built-in session payload: who and which session, no permissions. */
-export function createSessionPayload(input: PayloadInput<unknown>): UnsignedPayload {
+export function createSessionPayload(input: PayloadSource): UnsignedPayload {
   return { token: TOKEN_SESSION, ...baseClaims(input) };
 }
 
@@ -19,7 +36,7 @@ export function createSessionPayload(input: PayloadInput<unknown>): UnsignedPayl
  * The built-in authorization payload. Replace it (setting `createAuthorizationPayload`) to add
  * claims such as `account` or `scopes`; spread this one's result to keep the standard claims.
  */
-export function createAuthorizationPayload(input: PayloadInput<unknown>): UnsignedPayload {
+export function createAuthorizationPayload(input: PayloadSource): UnsignedPayload {
   return { token: TOKEN_AUTHORIZATION, ...baseClaims(input) };
 }
 

@@ -86,6 +86,17 @@ export class RemoteKeySet implements KeySource {
     throw new AuthenticationError('KEY_NOT_FOUND', 'Unauthorized token signing key.');
   }
 
+  /** The one issuer whose keys fetched so far include `kid` (without `kid`: the one issuer, once fetched). */
+  issuerOfKey(kid: string | undefined): string | undefined {
+    let found: string | undefined;
+    for (const cache of this.caches.values()) {
+      if (kid === undefined ? cache.first === undefined : !cache.keys.has(kid)) continue;
+      if (found !== undefined) return undefined;
+      found = cache.issuer;
+    }
+    return found;
+  }
+
   /** Fetches every issuer's keys now, e.g. at start-up; failures are reported, not thrown. */
   async preload(): Promise<void> {
     await Promise.all([...this.caches.values()].map((cache) => this.refresh(cache)));

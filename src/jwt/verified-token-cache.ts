@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import type { SsoSettings } from '../config/settings.js';
+import { LRUCache } from 'lru-cache';
 import type { TokenPayload } from './claims.js';
 import type { KeySource, VerificationKey } from './key-store.js';
-import { ClockMap } from './lib/clock-map.js';
+import type { TokenSettings } from './options.js';
 import { hasExpired, isNotYetValid } from './lib/validate-claims.js';
 
 export interface VerifiedTokenCacheOptions {
@@ -29,12 +29,7 @@ export interface VerifiedToken {
   /** The token header's `kid` (`undefined`: the issuer's current key). */
   kid: string | undefined;
   /** The settings it was verified under; other settings do not see it. */
-  settings: SsoSettings;
-}
-
-interface Entry extends VerifiedToken {
-  referenced: boolean;
-  slot: number;
+  settings: TokenSettings;
 }
 
 /** Tokens longer than this are verified every time: it bounds what one entry can hold. */
@@ -65,7 +60,7 @@ function deepFreeze(value: object): void {
  * Remembers tokens whose signature and claims `decodeJwtToken` has verified, so that a token
  * presented again costs a SHA-256 digest and a lookup instead of a signature verification.
  *
- * - Bounded: at most `maxEntries` entries, evicted by CLOCK (second chance, LRU-like). An entry
+ * - Bounded: at most `maxEntries` entries, the least recently used evicted (`lru-cache`). An entry
  *   holds a 32-byte SHA-256 digest of the token (not the token: half the memory, and no bearer
  *   credential kept) and the frozen payload, about 0.6 KiB for a typical token; tokens longer than
  *   `MAX_CACHED_TOKEN_LENGTH` are never stored, so no entry exceeds a few KiB.
@@ -84,13 +79,21 @@ function deepFreeze(value: object): void {
  */
 export class VerifiedTokenCache {
   readonly maxEntries: number;
-  private readonly entries: ClockMap<string, Entry>;
+  private readonly entries: LRUCache<string, VerifiedToken>;
   private hits = 0;
   private misses = 0;
+  private evictions = 0;
 
   constructor(options: VerifiedTokenCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    this.entries = new ClockMap(this.maxEntries);
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a whole number of 1 or more (got ${maxEntries})`);
+    this.maxEntries = maxEntries;
+    this.entries = new LRUCache({
+      max: maxEntries,
+      dispose: (_token, _id, reason) => {
+        if (reason === 'evict') this.evictions += 1;
+      },
+    });
   }
 
   get size(): number {
@@ -98,7 +101,7 @@ export class VerifiedTokenCache {
   }
 
   stats(): VerifiedTokenCacheStats {
-    return { size: this.entries.size, maxEntries: this.maxEntries, hits: this.hits, misses: this.misses, evictions: this.entries.evictions };
+    return { size: this.entries.size, maxEntries: this.maxEntries, hits: this.hits, misses: this.misses, evictions: this.evictions };
   }
 
   /** Forgets every token. */
@@ -116,7 +119,7 @@ export class VerifiedTokenCache {
    * still the one `keys` finds, inside its lifetime at `now` (seconds). Otherwise `undefined` (the
    * caller verifies the token afresh). A promise only when `keys` answers with one.
    */
-  get(id: string, settings: SsoSettings, keys: KeySource, now: number): TokenPayload | undefined | Promise<TokenPayload | undefined> {
+  get(id: string, settings: TokenSettings, keys: KeySource, now: number): TokenPayload | undefined | Promise<TokenPayload | undefined> {
     const entry = this.entries.get(id);
     if (entry === undefined || entry.settings !== settings) return this.miss();
     const { payload } = entry;
@@ -135,23 +138,22 @@ export class VerifiedTokenCache {
     }
     if (current instanceof Promise) {
       return current.then(
-        (key) => (key === entry.key ? this.hit(entry) : this.forget(id)),
+        (key) => (key === entry.key ? this.hit(payload) : this.forget(id)),
         () => this.forget(id),
       );
     }
-    return current === entry.key ? this.hit(entry) : this.forget(id);
+    return current === entry.key ? this.hit(payload) : this.forget(id);
   }
 
   /** Remembers a verified token; its payload is frozen (and so is the one the caller returns). */
   set(id: string, token: VerifiedToken): void {
     deepFreeze(token.payload);
-    this.entries.set(id, { payload: token.payload, key: token.key, kid: token.kid, settings: token.settings, referenced: false, slot: -1 });
+    this.entries.set(id, { payload: token.payload, key: token.key, kid: token.kid, settings: token.settings });
   }
 
-  private hit(entry: Entry): TokenPayload {
-    entry.referenced = true;
+  private hit(payload: TokenPayload): TokenPayload {
     this.hits += 1;
-    return entry.payload;
+    return payload;
   }
 
   private miss(): undefined {

@@ -280,6 +280,30 @@ describe('KeyStore: PEM files', () => {
       );
     });
 
+    it('a file whose key id (its name) is not printable ASCII: jsonwebtoken writes headers as Latin-1', () => {
+      for (const name of ['myapp-clé', 'myapp-鍵', 'myapp-tab\there']) {
+        writeFileSync(join(root, `${name}.pem`), pems['myapp-20200410']!);
+        loadThrows(root, { privateKeys: { myapp: `${name}.pem` } }, { setting: 'privateKeys.myapp', file: join(root, `${name}.pem`), message: /key id .* must be printable ASCII/ });
+        loadThrows(
+          root,
+          { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { partner: `${name}.pem` } },
+          { setting: 'publicKeys.partner', file: join(root, `${name}.pem`), message: /must be printable ASCII/ },
+        );
+      }
+    });
+
+    it('an RSA private key under 2048 bits, which jsonwebtoken will not sign with (it still verifies)', () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      writeFileSync(join(root, 'small.pem'), privateKey + publicKey);
+      loadThrows(root, { privateKeys: { myapp: 'small.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'small.pem'), message: /RSA key of 1024 bits/ });
+      const verifier = load(root, { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { legacy: 'small.pem' } });
+      assert.deepEqual(verifier.keys.getVerificationKey('legacy', undefined).algorithms, ['RS256']);
+    });
+
     it('a private key with the public key of another pair', () => {
       writeFileSync(join(root, 'mismatched.pem'), split(pems['myapp-20200410']!).privatePem + split(pems['myapp-20180101']!).publicPem);
       loadThrows(root, { privateKeys: { myapp: 'mismatched.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'mismatched.pem'), message: /public key does not belong to its private key/ });
@@ -380,6 +404,24 @@ describe('KeyStore: PEM files', () => {
       await decodeRejects(jwt.sign(claims, rsaPrivate, { algorithm: 'RS256', keyid: 'key-ES256' }), context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"RS256"/);
       assert.deepEqual(context.keys.getVerificationKey('myapp', 'key-RS256').algorithms, ['RS256']);
       assert.deepEqual(context.keys.getVerificationKey('myapp', 'key-ES256').algorithms, ['ES256']);
+    });
+
+    it('an RSASSA-PSS key verifies only the PS algorithm its parameters name', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa-pss', {
+        modulusLength: 2048,
+        hashAlgorithm: 'sha384',
+        mgf1HashAlgorithm: 'sha384',
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      writeFileSync(join(root, 'pss-384.pem'), privateKey + publicKey);
+      const context = load(root, { encodeAlgorithm: 'PS384', decodeAlgorithms: ['PS256', 'PS384', 'PS512'], privateKeys: { myapp: 'pss-384.pem' } });
+      assert.deepEqual(context.keys.getVerificationKey('myapp', undefined).algorithms, ['PS384']);
+      const token = encodeJwtToken(CLAIMS, context) as string;
+      assert.equal((await decodeJwtToken(token, context)).sid, 'session-1');
+      const [, body, signature] = token.split('.');
+      await decodeRejects(`${b64({ alg: 'PS256', typ: 'JWT', kid: 'pss-384' })}.${body}.${signature}`, context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"PS256"/);
+      loadThrows(root, { encodeAlgorithm: 'PS256', decodeAlgorithms: ['PS256'], privateKeys: { myapp: 'pss-384.pem' } }, { setting: 'encodeAlgorithm', message: /PS256 cannot be used with the rsa-pss key/ });
     });
 
     it('refuses an algorithm of the right key type that decodeAlgorithms does not allow', async () => {

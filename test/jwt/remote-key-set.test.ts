@@ -97,6 +97,17 @@ describe('RemoteKeySet', () => {
     assert.equal(state.calls, 3);
   });
 
+  it('tells the issuer of a kid once fetched, and only when one issuer has it (issuerOfKey)', async () => {
+    const one = endpoint([jwk('k1', a), jwk('shared', b)]);
+    const two = endpoint([jwk('k2', b), jwk('shared', a)]);
+    const fetch = ((url: string) => (String(url).startsWith('http://one/') ? one.fetch : two.fetch)(url)) as typeof globalThis.fetch;
+    const set = new RemoteKeySet({ issuers: { one: 'http://one/jwks', two: 'http://two/jwks' }, algorithms: ['RS256'], fetch });
+    assert.equal(set.issuerOfKey('k1'), undefined, 'not fetched yet: it cannot tell (and does not fetch to tell)');
+    assert.equal(one.state.calls + two.state.calls, 0);
+    await set.preload();
+    assert.deepEqual(['k1', 'k2', 'shared', 'nope', undefined].map((kid) => set.issuerOfKey(kid)), ['one', 'two', undefined, undefined, undefined]);
+  });
+
   it('is unavailable (not a client error) when it never had keys', async () => {
     const { state, fetch } = endpoint([]);
     state.fail = true;

@@ -27,6 +27,7 @@ import {
   type SsoSettings,
   type TokenContext,
   type TokenPayload,
+  type TokenSettings,
   type UnsignedPayload,
 } from '../../src/index.js';
 import * as claims from '../../src/jwt/claims.js';
@@ -192,6 +193,12 @@ describe('encodeJwtToken', () => {
     assert.deepEqual(payload, copy);
   });
 
+  it('leaves out exp and nbf that the payload sets to undefined (no lifetime), as JSON would', () => {
+    const payload = payloadOf(encodeJwtToken({ ...SESSION, exp: undefined, nbf: undefined }, context()) as string);
+    assert.deepEqual(payload, { ...SESSION, iss: 'myapp', aud: ['myapp'], iat: NOW });
+    assert.equal(payloadOf(encodeJwtToken({ ...AUTHORIZATION, exp: undefined }, context()) as string).exp, NOW + 300);
+  });
+
   it('signs with encodeAlgorithm and the issuer\'s current key', async () => {
     writeFileSync(join(root, 'myapp-ec.pem'), await generateKeyPem('ES256'));
     const ctx = context({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'RS256'], privateKeys: { myapp: ['myapp-ec.pem', keyFiles.myapp!] } });
@@ -235,6 +242,15 @@ describe('decodeJwtToken', () => {
       exp: NOW + 300,
       iat: NOW,
     });
+  });
+
+  it('accepts a token laid out byte for byte as PyJWT writes it for django-rest-framework-sso', async () => {
+    // Header keys sorted, separators (",", ":"), non-ASCII escaped (json.dumps' ensure_ascii).
+    const header = `{"alg":"RS256","kid":"${KID}","typ":"JWT"}`;
+    const payload = `{"token":"session","sid":"session-1","uid":42,"email":"zo\\u00eb@example.com","iss":"myapp","aud":["myapp"],"iat":${NOW},"exp":${NOW + 60}}`;
+    const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    const token = `${input}.${sign('sha256', Buffer.from(input), context().keys.getSigningKey('myapp').privateKey).toString('base64url')}`;
+    assert.deepEqual(await decodeJwtToken(token, context()), { token: 'session', sid: 'session-1', uid: 42, email: 'zoë@example.com', iss: 'myapp', aud: ['myapp'], iat: NOW, exp: NOW + 60 });
   });
 
   it('refuses tokens that are not a compact JWS with a JSON object header and payload', async () => {
@@ -301,10 +317,11 @@ describe('decodeJwtToken', () => {
       await refused(craft({ ...valid(), token: undefined }), context(), { code: 'TOKEN_TYPE_INVALID', claim: 'token' });
     });
 
-    it('required claims (sid, uid, then the types of exp/nbf/iat and scopes) before audience and time', async () => {
+    it('required claims (sid, uid, exp of an authorization token, then the types of exp/nbf/iat and scopes) before audience and time', async () => {
       const late = { exp: NOW - 10, aud: ['otherapp'], nbf: NOW + 100 };
       await refused(craft({ ...valid(late), sid: undefined, uid: undefined }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'sid', reason: 'missing', message: /"sid"/ });
       await refused(craft({ ...valid(late), uid: undefined }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'uid', reason: 'missing' });
+      await refused(craft({ ...valid({ ...late, token: 'auth' }), exp: undefined, iat: 'now' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'missing' });
       await refused(craft({ ...valid(late), exp: 'tomorrow' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'invalid' });
       await refused(craft({ ...valid(late), scopes: 'accounts:read' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'scopes', reason: 'invalid' });
     });
@@ -352,12 +369,18 @@ describe('decodeJwtToken', () => {
       [{ nbf: '1' }, 'TOKEN_CLAIM_INVALID', 'nbf', 'invalid'],
       [{ scopes: [1] }, 'TOKEN_CLAIM_INVALID', 'scopes', 'invalid'],
       [{ aud: undefined }, 'TOKEN_CLAIM_INVALID', 'aud', 'check_failed'],
+      [{ token: 'auth' }, 'TOKEN_CLAIM_INVALID', 'exp', 'missing'],
+      [{ token: 'auth', exp: null }, 'TOKEN_CLAIM_INVALID', 'exp', 'missing'],
+      [{ token: 'auth', exp: '9999999999' }, 'TOKEN_CLAIM_INVALID', 'exp', 'invalid'],
     ];
     for (const [change, code, claim, reason] of cases) await refused(craft(valid(change)), ctx, { code, claim, reason });
     assert.equal((await decodeJwtToken(craft(valid({ uid: 42 })), ctx)).uid, 42, 'a numeric user id is accepted');
-    assert.equal((await decodeJwtToken(craft(valid({ token: 'auth' })), ctx)).token, 'auth');
+    assert.equal((await decodeJwtToken(craft(valid({ token: 'auth', exp: NOW + 300 })), ctx)).token, 'auth');
     assert.equal((await decodeJwtToken(craft(valid({ aud: 'myapp' })), ctx)).aud, 'myapp', 'aud may be a single string');
     assert.equal((await decodeJwtToken(craft(valid({ exp: undefined })), ctx)).exp, undefined, 'a session token need not expire');
+    // An authorization token must: subgraphs trust it without asking the identity service, even
+    // where expiry is not checked.
+    await refused(craft(valid({ token: 'auth' })), context({ verifyExpiration: false }), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'missing', message: /^Token is missing the "exp" claim\.$/ });
   });
 
   it('honours expirationLeeway for exp and nbf, with the same bounds as PyJWT', async () => {
@@ -403,12 +426,41 @@ describe('decodeJwtToken', () => {
   });
 });
 
+describe('the token layer on its own', () => {
+  it('encodes and decodes with TokenSettings alone; SsoSettings is one', async () => {
+    const settings: TokenSettings = {
+      identity: 'myapp',
+      acceptedIssuers: ['myapp'],
+      encodeAlgorithm: 'RS256',
+      decodeAlgorithms: null,
+      verifySignature: true,
+      verifyExpiration: true,
+      verifyAudience: true,
+      expirationLeeway: 0,
+      sessionExpiration: null,
+      authorizationExpiration: 60,
+      sessionAudience: null,
+      authorizationAudience: ['myapp', 'otherapp'],
+      keyStoreRoot: root,
+      publicKeys: {},
+      privateKeys: { myapp: keyFiles.myapp! },
+      jwksUrls: {},
+    };
+    const ctx = { settings, keys: KeyStore.load(settings), now };
+    const token = encodeJwtToken(AUTHORIZATION, ctx);
+    assert.deepEqual(await decodeJwtToken(token, ctx), { ...AUTHORIZATION, iss: 'myapp', aud: ['myapp', 'otherapp'], exp: NOW + 60, iat: NOW });
+    const full: SsoSettings = resolveSettings({ identity: 'myapp' });
+    const asTokenSettings: TokenSettings = full;
+    assert.equal(asTokenSettings.identity, 'myapp');
+  });
+});
+
 describe('settings hooks are used in place of the built-in functions', () => {
   const request = (authorization?: string) =>
     ({ headers: authorization ? { authorization } : {}, socket: { remoteAddress: '192.0.2.1' } }) as unknown as IncomingMessage;
 
   it('createSsoContext calls settings.decodeJwtToken and settings.authenticatePayload', async () => {
-    const seen: { token: string; settings: SsoSettings }[] = [];
+    const seen: { token: string; settings: TokenSettings }[] = [];
     const base = context();
     const settings = resolveSettings({
       ...base.settings,

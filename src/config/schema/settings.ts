@@ -9,9 +9,8 @@ import type {
   ApplicationMigration,
   AuthenticatePayload,
   CreatePayload,
-  DecodeJwtToken,
-  EncodeJwtToken,
 } from '../settings.js';
+import type { DecodeJwtToken, EncodeJwtToken } from '../../jwt/options.js';
 import { algorithm, algorithms } from './algorithms.js';
 import { jwksUrls, keyFiles } from './key-sources.js';
 import { limits } from './limits.js';
@@ -38,6 +37,11 @@ const SETTING_ENTRIES = {
   decodeAlgorithms: v.optional(v.nullable(algorithms), null),
   verifySignature: v.optional(flag, true),
   verifyExpiration: v.optional(flag, true),
+  /**
+   * Kept as the original's VERIFY_ISSUER, which compares a token's `iss` with that same `iss` and
+   * so never refuses a token; here too it changes nothing. What decides an issuer is
+   * `acceptedIssuers`, always checked, and the keys configured for it.
+   */
   verifyIssuer: v.optional(flag, true),
   verifyAudience: v.optional(flag, true),
   verifySessionToken: v.optional(flag, true),

@@ -28,13 +28,30 @@ const EC_CURVE_ALGORITHM: Record<string, Algorithm> = {
   'P-521': 'ES512',
 };
 
+const PSS_ALGORITHMS = ['PS256', 'PS384', 'PS512'] as const;
+
+/**
+ * An RSASSA-PSS key carries the parameters it may be used with: the one hash of its PS algorithm
+ * (also for MGF1) and a salt no longer than that hash. jsonwebtoken refuses any other pairing, and
+ * a key without parameters altogether.
+ */
+function pssParametersAllow(key: KeyObject, algorithm: (typeof PSS_ALGORITHMS)[number]): boolean {
+  const bits = Number(algorithm.slice(2));
+  const details = key.asymmetricKeyDetails;
+  return (
+    details?.hashAlgorithm === `sha${bits}` &&
+    details.mgf1HashAlgorithm === details.hashAlgorithm &&
+    (details.saltLength === undefined || details.saltLength <= bits / 8)
+  );
+}
+
 /** The algorithms a key may be used with, by the key's own type: an RSA key never verifies ES256. */
 export function algorithmsForKey(key: KeyObject): Algorithm[] {
   switch (key.asymmetricKeyType) {
     case 'rsa':
       return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
     case 'rsa-pss':
-      return ['PS256', 'PS384', 'PS512'];
+      return PSS_ALGORITHMS.filter((algorithm) => pssParametersAllow(key, algorithm));
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve;
       const algorithm = curve ? EC_CURVE_ALGORITHM[curve] : undefined;
@@ -42,24 +59,5 @@ export function algorithmsForKey(key: KeyObject): Algorithm[] {
     }
     default:
       return [];
-  }
-}
-
-export interface AlgorithmParameters {
-  hash: 'sha256' | 'sha384' | 'sha512';
-  padding?: 'pkcs1' | 'pss';
-  /** JWS carries ECDSA signatures as r||s (IEEE P1363), not DER. */
-  ecdsa?: boolean;
-}
-
-export function algorithmParameters(algorithm: Algorithm): AlgorithmParameters {
-  const hash = `sha${algorithm.slice(2)}` as AlgorithmParameters['hash'];
-  switch (algorithm.slice(0, 2)) {
-    case 'RS':
-      return { hash, padding: 'pkcs1' };
-    case 'PS':
-      return { hash, padding: 'pss' };
-    default:
-      return { hash, ecdsa: true };
   }
 }

@@ -2,7 +2,6 @@ import { JwtClaimError, JwtExpiredError } from '../../errors.js';
 import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type TokenPayload } from '../claims.js';
 
 export interface ClaimsOptions {
-  issuer: string;
   /** The audience that must be in `aud`, or `null` to skip the check. */
   audience: string | null;
   verifyExpiration: boolean;
@@ -39,22 +38,36 @@ export function isNotYetValid(nbf: number, now: number, leeway: number): boolean
 }
 
 /**
- * Checks a signature-verified payload, always in this order: payload is an object -> token type
- * -> required claims -> issuer -> audience -> not before -> expiry. The first failure is thrown.
+ * The unverified `iss`, which chooses the key, if the settings accept it; checked before any key
+ * is looked up, so that a token of an issuer not accepted costs no key lookup (nor a JWKS fetch).
+ * No later check compares it again: the payload whose signature is verified is jsonwebtoken's
+ * decoding of the very same text.
  */
-export function validateClaims(payload: unknown, options: ClaimsOptions): TokenPayload {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new JwtClaimError('TOKEN_MALFORMED', 'Token payload is not a JSON object.', '', 'invalid');
+export function acceptedIssuer(payload: Record<string, unknown>, acceptedIssuers: readonly string[] | null): string {
+  const issuer = payload.iss;
+  if (typeof issuer !== 'string' || issuer.length === 0) {
+    throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token is missing the "iss" claim.', 'iss', 'missing');
   }
-  const claims = payload as Record<string, unknown>;
+  if (acceptedIssuers !== null && !acceptedIssuers.includes(issuer)) {
+    throw new JwtClaimError('TOKEN_ISSUER_NOT_ACCEPTED', 'Token issuer is not accepted.', 'iss', 'check_failed');
+  }
+  return issuer;
+}
 
+/**
+ * Checks a signature-verified payload whose `iss` `acceptedIssuer` has accepted, always in this
+ * order: token type -> required claims (`sid`, `uid`, and `exp` in an authorization token, which
+ * subgraphs trust without asking the identity service: it must end) and the claim types ->
+ * audience -> not before -> expiry. The first failure is thrown.
+ */
+export function validateClaims(claims: Record<string, unknown>, options: ClaimsOptions): TokenPayload {
   if (claims.token !== TOKEN_SESSION && claims.token !== TOKEN_AUTHORIZATION) {
     throw new JwtClaimError('TOKEN_TYPE_INVALID', 'Token is neither a session nor an authorization token.', 'token', 'invalid');
   }
 
-  required(claims, 'iss', isNonEmptyString);
   required(claims, 'sid', isNonEmptyString);
   required(claims, 'uid', isUserId);
+  if (claims.token === TOKEN_AUTHORIZATION) required(claims, 'exp', isNumericDate);
   for (const claim of DATE_CLAIMS) {
     if (claims[claim] !== undefined && !isNumericDate(claims[claim])) {
       throw new JwtClaimError('TOKEN_CLAIM_INVALID', `Token has an invalid "${claim}" claim.`, claim, 'invalid');
@@ -65,10 +78,6 @@ export function validateClaims(payload: unknown, options: ClaimsOptions): TokenP
   }
   if (claims.scope !== undefined && typeof claims.scope !== 'string') {
     throw new JwtClaimError('TOKEN_CLAIM_INVALID', 'Token has an invalid "scope" claim.', 'scope', 'invalid');
-  }
-
-  if (claims.iss !== options.issuer) {
-    throw new JwtClaimError('TOKEN_ISSUER_NOT_ACCEPTED', 'Token issuer is not accepted.', 'iss', 'check_failed');
   }
 
   if (options.audience !== null) {
