@@ -22,6 +22,8 @@ export const PEER_INSTALL_SPECS = {
   ioredis: 'ioredis@5',
   '@apollo/gateway': '@apollo/gateway@2',
   '@apollo/composition': '@apollo/composition@2',
+  bcrypt: 'bcrypt@6',
+  'prom-client': 'prom-client@15',
   tsx: 'tsx@4',
 } as const;
 
@@ -39,6 +41,8 @@ export const FEATURE_PACKAGES = {
     '@mikro-orm/core',
     '@mikro-orm/postgresql',
     '@mikro-orm/migrations',
+    'bcrypt',
+    'prom-client',
   ],
   'the embedded database (no DATABASE_URL)': ['@electric-sql/pglite', '@electric-sql/pglite-socket'],
   'the redisUrl setting': ['ioredis'],
