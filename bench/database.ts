@@ -5,7 +5,8 @@ import { countRowWrites, hotPathPlans, insertSessionRows } from './lib/session-t
 import type { Bench, BenchSection } from './lib/types.js';
 
 const LATENCY_RATIO_TARGET = 1.2;
-const sessionIdOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; uid: string });
+const sessionIdOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; uid: string };
 
 async function connect(identity: IdentityProcess): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: identity.databaseUrl });
@@ -83,7 +84,11 @@ export const databaseBench: Bench = async ({ smoke }) => {
     }
     for (const run of runs) {
       section.measurements.push(
-        { name: `rows written during ${requests} me requests on one session (${run.name}; ${(run.minutes * 60).toFixed(1)} s)`, value: run.writes, unit: 'rows' },
+        {
+          name: `rows written during ${requests} me requests on one session (${run.name}; ${(run.minutes * 60).toFixed(1)} s)`,
+          value: run.writes,
+          unit: 'rows',
+        },
         { name: `writes per authenticated request (${run.name})`, value: run.writes / requests, unit: 'writes/request' },
       );
     }
@@ -139,7 +144,14 @@ export const databaseBench: Bench = async ({ smoke }) => {
         value: indexed / plans.length,
         target: '= 1 (all)',
         met: indexed === plans.length,
-        ...(indexed === plans.length ? {} : { note: plans.filter((p) => !p.indexed).map((p) => p.what).join(', ') }),
+        ...(indexed === plans.length
+          ? {}
+          : {
+              note: plans
+                .filter((p) => !p.indexed)
+                .map((p) => p.what)
+                .join(', '),
+            }),
       });
     } finally {
       await client.end();

@@ -76,11 +76,16 @@ export const gatewaysBench: Bench = async ({ smoke }) => {
     const bodies = new Map<Target, string>();
     for (const target of TARGETS) {
       const answer = await ask(targets[target].url, tokens[0]);
-      if (answer.status !== 200 || answer.body.trimEnd() !== EXPECTED_BODY) throw new Error(`${target} answered ${answer.status} ${answer.body}`);
+      if (answer.status !== 200 || answer.body.trimEnd() !== EXPECTED_BODY)
+        throw new Error(`${target} answered ${answer.status} ${answer.body}`);
       bodies.set(target, answer.body);
-      for (const [what, token] of [['no token', undefined], ['no scope', keys.mint({ account: '1', scopes: [] })]] as const) {
+      for (const [what, token] of [
+        ['no token', undefined],
+        ['no scope', keys.mint({ account: '1', scopes: [] })],
+      ] as const) {
         const refused = await ask(targets[target].url, token);
-        if (!refused.body.includes('"errors"') || refused.body.trimEnd() === EXPECTED_BODY) throw new Error(`${target} did not refuse a request with ${what}: ${refused.body}`);
+        if (!refused.body.includes('"errors"') || refused.body.trimEnd() === EXPECTED_BODY)
+          throw new Error(`${target} did not refuse a request with ${what}: ${refused.body}`);
       }
     }
 
@@ -109,9 +114,15 @@ export const gatewaysBench: Bench = async ({ smoke }) => {
       section.measurements.push({ name: `${LABEL[target]}: throughput`, value: median(entry.rps), unit: 'req/s' });
       section.measurements.push({ name: `${LABEL[target]}: p99 latency`, value: median(entry.p99), unit: 'ms' });
       const cpu = median(entry.cpuUs);
-      if (Number.isFinite(cpu)) section.measurements.push({ name: `${LABEL[target]}: ${target === 'subgraph' ? 'subgraph' : 'gateway'} CPU per request`, value: cpu, unit: 'µs' });
+      if (Number.isFinite(cpu))
+        section.measurements.push({
+          name: `${LABEL[target]}: ${target === 'subgraph' ? 'subgraph' : 'gateway'} CPU per request`,
+          value: cpu,
+          unit: 'µs',
+        });
       const subgraphCpu = median(entry.subgraphCpuUs);
-      if (target !== 'subgraph' && Number.isFinite(subgraphCpu)) section.measurements.push({ name: `${LABEL[target]}: subgraph CPU per request`, value: subgraphCpu, unit: 'µs' });
+      if (target !== 'subgraph' && Number.isFinite(subgraphCpu))
+        section.measurements.push({ name: `${LABEL[target]}: subgraph CPU per request`, value: subgraphCpu, unit: 'µs' });
     }
     for (const { name, of: a, to: b, min } of RATIOS) {
       const perRound = of(a).rps.map((rps, round) => rps / of(b).rps[round]!);

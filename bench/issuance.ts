@@ -19,7 +19,8 @@ function signer(algorithm: Algorithm, key: KeyObject, signingInput: string): () 
 
 /** Why the RS256 ratio missed, from the CPU the service spent per token (when it could be read). */
 function issuanceNote(cpuPerSignature: number, cpuPerMint: number[]): string {
-  if (cpuPerMint.length === 0) return 'HTTP, GraphQL and the session check (compare `me`) cost more than two thirds of an RS256 signature here';
+  if (cpuPerMint.length === 0)
+    return 'HTTP, GraphQL and the session check (compare `me`) cost more than two thirds of an RS256 signature here';
   const share = cpuPerSignature / median(cpuPerMint);
   return (
     `signing is ${share.toFixed(2)} of the CPU of a request (measured): HTTP, Apollo's GraphQL pipeline and the session check (compare \`me\`) ` +
@@ -54,21 +55,30 @@ async function issuanceVsSigning(algorithm: Algorithm, smoke: boolean, section: 
       raw.push(await rate(sign, { durationMs: smoke ? 200 : 1000, rounds: 1, warmupMs: smoke ? 50 : 200 }));
     }
     const signatures = smoke ? 200 : 2000;
-    const cpuPerSignature = (await ownCpuSeconds(async () => {
-      for (let i = 0; i < signatures; i += 1) sign();
-    })) / signatures;
+    const cpuPerSignature =
+      (await ownCpuSeconds(async () => {
+        for (let i = 0; i < signatures; i += 1) sign();
+      })) / signatures;
     const me = await loadGraphQL(identity.url, ME_QUERY, { token: session, connections: 16, durationSec });
     assertClean(me, `me (${algorithm})`);
     const ratio = median(served.map((value, i) => value / raw[i]!));
     section.measurements.push(
       { name: `obtainAuthorizationToken, ${algorithm}, serve (1 process)`, value: median(served), unit: 'tokens/s' },
       { name: `raw crypto.sign, ${algorithm}, one core`, value: median(raw), unit: 'signatures/s' },
-      { name: `me (same service, same token: HTTP + GraphQL + session check, no signing), ${algorithm} service`, value: me.requests.average, unit: 'req/s' },
+      {
+        name: `me (same service, same token: HTTP + GraphQL + session check, no signing), ${algorithm} service`,
+        value: me.requests.average,
+        unit: 'req/s',
+      },
       ...(cpuPerMint.length > 0
         ? [
             { name: `CPU per obtainAuthorizationToken, ${algorithm} (the service process)`, value: median(cpuPerMint) * 1000, unit: 'ms' },
             { name: `CPU per raw signature, ${algorithm}`, value: cpuPerSignature * 1000, unit: 'ms' },
-            { name: `CPU per signature / CPU per obtainAuthorizationToken, ${algorithm} (the signing share of a request; unmoved by other processes)`, value: cpuPerSignature / median(cpuPerMint), unit: 'ratio' },
+            {
+              name: `CPU per signature / CPU per obtainAuthorizationToken, ${algorithm} (the signing share of a request; unmoved by other processes)`,
+              value: cpuPerSignature / median(cpuPerMint),
+              unit: 'ratio',
+            },
           ]
         : []),
     );
@@ -122,9 +132,21 @@ async function workerScaling(smoke: boolean, section: BenchSection): Promise<voi
       const scale = median(rates.map((r) => r['workers 2']! / r['workers 1']!));
       const free = median(headroom);
       section.measurements.push(
-        { name: 'obtainAuthorizationToken, RS256, serve --workers 1 (32 connections)', value: median(rates.map((r) => r['workers 1']!)), unit: 'tokens/s' },
-        { name: 'obtainAuthorizationToken, RS256, serve --workers 2 (32 connections)', value: median(rates.map((r) => r['workers 2']!)), unit: 'tokens/s' },
-        { name: 'cores free to this run (2 spinning threads / 1, between the rounds): the ceiling of the speed-up', value: free, unit: 'cores' },
+        {
+          name: 'obtainAuthorizationToken, RS256, serve --workers 1 (32 connections)',
+          value: median(rates.map((r) => r['workers 1']!)),
+          unit: 'tokens/s',
+        },
+        {
+          name: 'obtainAuthorizationToken, RS256, serve --workers 2 (32 connections)',
+          value: median(rates.map((r) => r['workers 2']!)),
+          unit: 'tokens/s',
+        },
+        {
+          name: 'cores free to this run (2 spinning threads / 1, between the rounds): the ceiling of the speed-up',
+          value: free,
+          unit: 'cores',
+        },
         { name: 'speed-up / cores free (how much of the ceiling the second worker reached)', value: scale / free, unit: 'ratio' },
         { name: 'CPU of the load generator (autocannon, this process) during the runs, at most', value: parentCores, unit: 'cores' },
         { name: '1-minute load average of the machine when they started', value: load, unit: 'runnable' },

@@ -86,12 +86,20 @@ export const loginBench: Bench = async ({ smoke }) => {
       title: 'Login',
       measurements: [
         { name: `obtainSessionToken, bcrypt cost ${cost} (${connections} connections)`, value: median(served), unit: 'logins/s' },
-        { name: `raw bcrypt.compare, cost ${cost}, ${threads} in flight (UV_THREADPOOL_SIZE ${threads})`, value: median(raw), unit: 'compares/s' },
+        {
+          name: `raw bcrypt.compare, cost ${cost}, ${threads} in flight (UV_THREADPOOL_SIZE ${threads})`,
+          value: median(raw),
+          unit: 'compares/s',
+        },
         ...(cpuPerLogin.length > 0
           ? [
               { name: 'CPU per login (the service process, every thread)', value: median(cpuPerLogin) * 1000, unit: 'ms' },
               { name: 'CPU per raw bcrypt.compare', value: median(cpuPerCompare) * 1000, unit: 'ms' },
-              { name: 'CPU per bcrypt.compare / CPU per login (1: nothing else costs; unmoved by other processes)', value: median(cpuPerCompare) / median(cpuPerLogin), unit: 'ratio' },
+              {
+                name: 'CPU per bcrypt.compare / CPU per login (1: nothing else costs; unmoved by other processes)',
+                value: median(cpuPerCompare) / median(cpuPerLogin),
+                unit: 'ratio',
+              },
             ]
           : []),
         { name: 'obtainSessionToken while me runs beside it', value: loginsUnderLoad.requests.average, unit: 'logins/s' },
@@ -122,7 +130,9 @@ export const loginBench: Bench = async ({ smoke }) => {
           value: me.latency.p99,
           target: `< ${LATENCY_TARGET_MS} ms`,
           met: me.latency.p99 < LATENCY_TARGET_MS,
-          ...(me.latency.p99 < LATENCY_TARGET_MS ? {} : { note: 'the bcrypt threads and the event loop share 2 cores: the loop waited for CPU, though bcrypt never runs on it' }),
+          ...(me.latency.p99 < LATENCY_TARGET_MS
+            ? {}
+            : { note: 'the bcrypt threads and the event loop share 2 cores: the loop waited for CPU, though bcrypt never runs on it' }),
         },
       ],
       notes: [

@@ -53,7 +53,11 @@ async function measure(dir: string, verifications: number): Promise<MemoryChildR
   const tokenAt = (index: number) => wire.toString('latin1', starts[index]!, index + 1 < tokenCount ? starts[index + 1]! - 1 : wire.length);
   const users = new Map<string, UserLike>();
   for (let index = 0; index < tokenCount; index += 1) {
-    const payload = JSON.parse(Buffer.from(tokenAt(index).split('.')[1]!, 'base64url').toString()) as { sid: string; uid: string; email: string };
+    const payload = JSON.parse(Buffer.from(tokenAt(index).split('.')[1]!, 'base64url').toString()) as {
+      sid: string;
+      uid: string;
+      email: string;
+    };
     users.set(payload.sid, { id: payload.uid, email: payload.email });
   }
 
@@ -73,8 +77,9 @@ async function measure(dir: string, verifications: number): Promise<MemoryChildR
   const authenticate = createSsoContext({ settings, keys, sessions, tokenCache });
   const socket = { remoteAddress: '127.0.0.1' };
   // Each request gets its header as a new string, read from the bytes, as an HTTP server's would be.
-  const request = (index: number) =>
-    ({ req: { headers: { authorization: `JWT ${tokenAt(index)}`, 'user-agent': 'bench/1' }, socket } as unknown as IncomingMessage });
+  const request = (index: number) => ({
+    req: { headers: { authorization: `JWT ${tokenAt(index)}`, 'user-agent': 'bench/1' }, socket } as unknown as IncomingMessage,
+  });
   await authenticate(request(0));
   tokenCache.clear();
 

@@ -60,7 +60,11 @@ export const memoryBench: Bench = async ({ smoke }) => {
       { name: 'RSS at peak (sampled every 10k requests, no forced GC)', value: result.peakRss / MiB, unit: 'MiB' },
       { name: 'heap used before (after GC)', value: result.baselineHeapUsed / MiB, unit: 'MiB' },
       { name: 'heap used after (after GC)', value: result.finalHeapUsed / MiB, unit: 'MiB' },
-      { name: 'verification rate (whole path, one request at a time)', value: result.verifications / (result.durationMs / 1000), unit: 'req/s' },
+      {
+        name: 'verification rate (whole path, one request at a time)',
+        value: result.verifications / (result.durationMs / 1000),
+        unit: 'req/s',
+      },
     ],
     ratios: [
       {
@@ -75,7 +79,7 @@ export const memoryBench: Bench = async ({ smoke }) => {
     ],
     notes: [
       `Run in a child process of its own (\`node --expose-gc\`; the tokens are signed by another one beforehand): gc ${result.gcExposed ? 'was' : 'was NOT'} exposed, so "after GC" figures ${result.gcExposed ? 'follow forced full collections' : 'are without forced collections'}.`,
-      'The path: createSsoContext as the identity service builds it (default verifiedTokenCacheSize, verifySessionToken on), each request a new Authorization header string; an in-memory session table stands in for the database, so the figures are the library\'s own.',
+      "The path: createSsoContext as the identity service builds it (default verifiedTokenCacheSize, verifySessionToken on), each request a new Authorization header string; an in-memory session table stands in for the database, so the figures are the library's own.",
       `Heap growth after GC: ${(heapGrowth / MiB).toFixed(1)} MiB for ${result.cache.size} cached tokens` +
         (result.cache.size > 0 ? ` (~${Math.round(heapGrowth / result.cache.size)} bytes each, digest key and frozen payload).` : '.'),
       churn

@@ -33,7 +33,9 @@ function render(sections: BenchSection[], smoke: boolean, startedAt: Date): stri
   ];
   for (const section of sections) {
     for (const ratio of section.ratios) {
-      lines.push(`| ${section.title} | ${ratio.name} | ${format(ratio.value)} | ${ratio.target} | ${ratio.met ? 'yes' : `**no** — ${ratio.note ?? ''}`} |`);
+      lines.push(
+        `| ${section.title} | ${ratio.name} | ${format(ratio.value)} | ${ratio.target} | ${ratio.met ? 'yes' : `**no** — ${ratio.note ?? ''}`} |`,
+      );
     }
   }
   for (const section of sections) {
@@ -58,7 +60,9 @@ function updateResults(previous: string, sections: BenchSection[], startedAt: Da
     const tableEnd = lines.findIndex((line, i) => i > lines.indexOf('## Targets') + 3 && !line.startsWith('|'));
     lines.splice(tableEnd, 0, ...rows);
     text = lines.join('\n');
-    const part = fresh.slice(fresh.indexOf(`## ${section.title}`)).trimEnd() + `\n- Measured in a run of this section alone, ${startedAt.toISOString()}.\n`;
+    const part =
+      fresh.slice(fresh.indexOf(`## ${section.title}`)).trimEnd() +
+      `\n- Measured in a run of this section alone, ${startedAt.toISOString()}.\n`;
     const start = text.indexOf(`\n## ${section.title}\n`);
     if (start === -1) {
       text = `${text.trimEnd()}\n\n${part}`;

@@ -60,19 +60,34 @@ export async function runSoak(options: SoakOptions, progress: (line: string) => 
     hooks: { createAuthorizationPayload: `${join(import.meta.dirname, 'lib/soak-authorization.js')}#createAuthorizationPayload` },
   });
   try {
-    const subgraph = await spawnServer('sso', { issuer: 'bench', audience: 'otherapp', keyStoreRoot: identity.keyStoreRoot, publicKeyFile: 'bench-key.pem' });
+    const subgraph = await spawnServer('sso', {
+      issuer: 'bench',
+      audience: 'otherapp',
+      keyStoreRoot: identity.keyStoreRoot,
+      publicKeyFile: 'bench-key.pem',
+    });
     try {
-      progress(`soak: identity ${identity.url} (pid ${identity.pid}), subgraph ${subgraph.url} (pid ${subgraph.pid}); ${identity.database.label}`);
+      progress(
+        `soak: identity ${identity.url} (pid ${identity.pid}), subgraph ${subgraph.url} (pid ${subgraph.pid}); ${identity.database.label}`,
+      );
       const tracers = [memoryTracer('identity', identity.pid), memoryTracer('subgraph', subgraph.pid)];
       const warmupSec = warmupOf(options.durationSec);
       const warmTimer = setTimeout(() => tracers.forEach((tracer) => tracer.warm()), warmupSec * 1000);
       const tally = new SoakTally();
       const deadline = performance.now() + options.durationSec * 1000;
       const targets = { identityUrl: identity.url, subgraphUrl: subgraph.url, password: identity.password, decoyUser: 'bench' };
-      await Promise.all(Array.from({ length: options.connections }, (_, k) => runVirtualUser(`bench-${k + 1}`, k * 7, targets, tally, deadline)));
+      await Promise.all(
+        Array.from({ length: options.connections }, (_, k) => runVirtualUser(`bench-${k + 1}`, k * 7, targets, tally, deadline)),
+      );
       clearTimeout(warmTimer);
       const memory = tracers.map((tracer) => tracer.end());
-      return buildSoakReport(tally, { durationSec: options.durationSec, warmupSec, connections: options.connections, database: identity.database.label, memory });
+      return buildSoakReport(tally, {
+        durationSec: options.durationSec,
+        warmupSec,
+        connections: options.connections,
+        database: identity.database.label,
+        memory,
+      });
     } finally {
       await subgraph.stop();
     }
@@ -99,12 +114,14 @@ export function parseSoakArgs(argv: string[]): { options: SoakOptions; json: boo
   const options = { ...(values.smoke ? SMOKE : DEFAULTS) };
   if (values.duration !== undefined) {
     const seconds = Number(values.duration);
-    if (!/^\d+(\.\d+)?$/.test(values.duration) || !(seconds > 0)) return { error: `--duration must be a number of seconds greater than 0 (got ${JSON.stringify(values.duration)})` };
+    if (!/^\d+(\.\d+)?$/.test(values.duration) || !(seconds > 0))
+      return { error: `--duration must be a number of seconds greater than 0 (got ${JSON.stringify(values.duration)})` };
     options.durationSec = seconds;
   }
   if (values.connections !== undefined) {
     const count = Number(values.connections);
-    if (!/^\d+$/.test(values.connections) || count < 1 || count > 1000) return { error: `--connections must be a whole number from 1 to 1000 (got ${JSON.stringify(values.connections)})` };
+    if (!/^\d+$/.test(values.connections) || count < 1 || count > 1000)
+      return { error: `--connections must be a whole number from 1 to 1000 (got ${JSON.stringify(values.connections)})` };
     options.connections = count;
   }
   return { options, json: values.json === true };

@@ -81,7 +81,8 @@ export const subgraphBench: Bench = async ({ smoke }) => {
         section.measurements.push({ name: `${LABEL[kind]}, ${pool} tokens: throughput`, value: median(entry.rps), unit: 'req/s' });
         section.measurements.push({ name: `${LABEL[kind]}, ${pool} tokens: p99 latency`, value: median(entry.p99), unit: 'ms' });
         const cpuUs = median(entry.cpuUs);
-        if (Number.isFinite(cpuUs)) section.measurements.push({ name: `${LABEL[kind]}, ${pool} tokens: server CPU per request`, value: cpuUs, unit: 'µs' });
+        if (Number.isFinite(cpuUs))
+          section.measurements.push({ name: `${LABEL[kind]}, ${pool} tokens: server CPU per request`, value: cpuUs, unit: 'µs' });
       }
       for (const { baseline, name, min, target } of TARGETS) {
         const perRound = of('sso', pool).rps.map((rps, round) => rps / of(baseline, pool).rps[round]!);
@@ -89,17 +90,23 @@ export const subgraphBench: Bench = async ({ smoke }) => {
         // What the server's own work costs, whatever share of the cores it got: the baseline's CPU per request over ours.
         const onCpu = median(of('sso', pool).cpuUs.map((us, round) => of(baseline, pool).cpuUs[round]! / us));
         const notes = [`per round: ${perRound.map((r) => r.toFixed(2)).join(', ')}`];
-        if (Number.isFinite(onCpu)) notes.push(`on server CPU per request instead of req/s (${baseline}'s µs / graphql-sso's µs): ${onCpu.toFixed(2)}`);
+        if (Number.isFinite(onCpu))
+          notes.push(`on server CPU per request instead of req/s (${baseline}'s µs / graphql-sso's µs): ${onCpu.toFixed(2)}`);
         const ratio: Ratio = { name: `${name} (${pool} tokens), req/s`, value, target, met: value >= min };
         if (!ratio.met && !smoke) {
-          const [sso, other] = await profileServers(['sso', baseline], keys.keys, pools[pool], (kind) => bodies.get(kind)!, { durationSec: plan.profileSec, rounds: 4, connections: plan.connections });
+          const [sso, other] = await profileServers(['sso', baseline], keys.keys, pools[pool], (kind) => bodies.get(kind)!, {
+            durationSec: plan.profileSec,
+            rounds: 4,
+            connections: plan.connections,
+          });
           notes.push(explainGap(sso!, other!));
         }
         ratio.note = notes.join('; ');
         section.ratios.push(ratio);
       }
     }
-    const nocache = (pool: Pool, baseline: ServerKind) => median(of('sso-nocache', pool).rps.map((rps, round) => rps / of(baseline, pool).rps[round]!)).toFixed(2);
+    const nocache = (pool: Pool, baseline: ServerKind) =>
+      median(of('sso-nocache', pool).rps.map((rps, round) => rps / of(baseline, pool).rps[round]!)).toFixed(2);
     section.notes!.push(
       `Query \`${SUBGRAPH_QUERY}\`: \`Query.account\` carries \`@policy(policies: [["account-member"]])\` (the token's \`account\` claim is the \`id\` asked for) and \`Account.balance\` \`@requiresScopes(scopes: [["${SCOPE}"]])\`; same federation subgraph schema (buildSubgraphSchema), in-memory data and resolvers in every server. Before measuring, every server answered every pool token with \`${EXPECTED_BODY}\` (Apollo Server adds a newline, Yoga does not), and every server with auth refused a request with no token, another account, no scope and a bad signature; under load, every answer is compared with that body.`,
       `Tokens: RS256 authorization tokens from \`encodeJwtToken\` (iss \`myapp\`, aud \`otherapp\`, account \`1\`, scopes [\`${SCOPE}\`], 6 h lifetime), verified by every server with the same public key. "distinct": ${plan.tokens} tokens (same claims, each its own \`jti\`/\`sid\`, so its own signature) in rotation; "hot": one token (one client).`,

@@ -51,12 +51,17 @@ export const verificationBench: Bench = async ({ smoke }) => {
     const missContext = { ...context, cache: missCache };
     const hotContext = { ...context, cache: hotCache };
     // A key source that cannot tell the issuer from the kid: the key is chosen by iss and kid, after a decoding of its own.
-    const byIssuer = { ...context, keys: { getVerificationKey: (issuer: string, kid: string | undefined) => rs.keys.getVerificationKey(issuer, kid) } };
+    const byIssuer = {
+      ...context,
+      keys: { getVerificationKey: (issuer: string, kid: string | undefined) => rs.keys.getVerificationKey(issuer, kid) },
+    };
     const hotToken = rs.tokens[0]!;
     await decodeJwtToken(hotToken, hotContext);
     const authenticate = createSsoContext({ settings: rs.settings, keys: rs.keys });
     const socket = { remoteAddress: '127.0.0.1' };
-    const request = () => ({ req: { headers: { authorization: `JWT ${hotToken}`, 'user-agent': 'bench' }, socket } as unknown as IncomingMessage });
+    const request = () => ({
+      req: { headers: { authorization: `JWT ${hotToken}`, 'user-agent': 'bench' }, socket } as unknown as IncomingMessage,
+    });
     await authenticate(request());
 
     const rsa = await interleavedRates(
@@ -97,7 +102,11 @@ export const verificationBench: Bench = async ({ smoke }) => {
       { name: 'RS256 jsonwebtoken.verify(token, KeyObject)', value: r.jwtKeyObject!, unit: 'ops/s' },
       { name: 'RS256 jsonwebtoken.verify(token, PEM string)', value: r.jwtPem!, unit: 'ops/s' },
       { name: 'RS256 decodeJwtToken, cold (no cache)', value: r.decode!, unit: 'ops/s' },
-      { name: 'RS256 decodeJwtToken, cold, a key source that cannot tell the issuer from the kid', value: r.decodeByIssuer!, unit: 'ops/s' },
+      {
+        name: 'RS256 decodeJwtToken, cold, a key source that cannot tell the issuer from the kid',
+        value: r.decodeByIssuer!,
+        unit: 'ops/s',
+      },
       { name: 'RS256 decodeJwtToken, cache on, every lookup a miss', value: r.decodeMissing!, unit: 'ops/s' },
       { name: 'RS256 decodeJwtToken, hot (cached)', value: r.hot!, unit: 'ops/s' },
       { name: 'createSsoContext per request, hot token (header, verify, claims-only user)', value: r.hotContext!, unit: 'ops/s' },
@@ -105,8 +114,16 @@ export const verificationBench: Bench = async ({ smoke }) => {
       { name: 'ES256 raw crypto.verify (pre-split bytes)', value: ec.rates.raw!, unit: 'ops/s' },
       { name: 'ES256 jsonwebtoken.verify(token, KeyObject)', value: ec.rates.jwtKeyObject!, unit: 'ops/s' },
       { name: 'ES256 decodeJwtToken, cold (no cache)', value: ec.rates.decode!, unit: 'ops/s' },
-      { name: 'cold decodeJwtToken ÷ raw crypto.verify (RS256), the physical limit: no target', value: rsa.ratio('decode', 'raw'), unit: 'ratio' },
-      { name: 'jsonwebtoken.verify with a KeyObject ÷ raw crypto.verify (RS256): what jsonwebtoken itself costs', value: rsa.ratio('jwtKeyObject', 'raw'), unit: 'ratio' },
+      {
+        name: 'cold decodeJwtToken ÷ raw crypto.verify (RS256), the physical limit: no target',
+        value: rsa.ratio('decode', 'raw'),
+        unit: 'ratio',
+      },
+      {
+        name: 'jsonwebtoken.verify with a KeyObject ÷ raw crypto.verify (RS256): what jsonwebtoken itself costs',
+        value: rsa.ratio('jwtKeyObject', 'raw'),
+        unit: 'ratio',
+      },
       { name: 'cold decodeJwtToken ÷ raw crypto.verify (ES256), no target', value: ec.ratio('decode', 'raw'), unit: 'ratio' },
       {
         name: 'cold decodeJwtToken, key chosen by iss and kid (two decodings) ÷ jsonwebtoken.verify with a KeyObject (RS256), no target',
@@ -131,7 +148,12 @@ export const verificationBench: Bench = async ({ smoke }) => {
         'the worst case, no token ever presented twice: each also pays its SHA-256 digest, freezing and inserting its payload, and the garbage collector moving entries that are evicted before any reuse; one hit repays a whole verification',
       ),
       ratio('hot decodeJwtToken (verified-token cache) ÷ raw crypto.verify (RS256)', rsa.ratio('hot', 'raw'), 10),
-      ratio('cold decodeJwtToken ÷ jsonwebtoken.verify with a PEM string (RS256)', rsa.ratio('decode', 'jwtPem'), 1, 'keys are parsed once into KeyObjects; a PEM string is parsed on every call'),
+      ratio(
+        'cold decodeJwtToken ÷ jsonwebtoken.verify with a PEM string (RS256)',
+        rsa.ratio('decode', 'jwtPem'),
+        1,
+        'keys are parsed once into KeyObjects; a PEM string is parsed on every call',
+      ),
     ];
     return {
       title: 'Token verification',

@@ -108,7 +108,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
             supergraphSdl,
             runDir: resolve(options.dataDir, 'hive-gateway'),
             env: options.gatewayAuth
-              ? { SSO_JWKS_URL: `${identity.origin}/.well-known/jwks.json`, SSO_ISSUERS: DEMO_ISSUER, SSO_AUDIENCES: [DEMO_ISSUER, 'otherapp'].join(',') }
+              ? {
+                  SSO_JWKS_URL: `${identity.origin}/.well-known/jwks.json`,
+                  SSO_ISSUERS: DEMO_ISSUER,
+                  SSO_AUDIENCES: [DEMO_ISSUER, 'otherapp'].join(','),
+                }
               : {},
             log: options.log,
             output: options.gatewayOutput,
@@ -157,8 +161,10 @@ async function main(): Promise<void> {
   const port = Number(process.env.DEMO_PORT ?? 4000);
   const url = process.env.DATABASE_URL || null;
   const gateway = process.env.DEMO_GATEWAY ?? 'apollo';
-  if (gateway !== 'apollo' && gateway !== 'hive') throw new Error(`DEMO_GATEWAY is "apollo" (the default) or "hive", not ${JSON.stringify(gateway)}.`);
-  if (process.env.DEMO_GATEWAY_AUTH === '1' && gateway !== 'hive') throw new Error('DEMO_GATEWAY_AUTH=1 is for DEMO_GATEWAY=hive (@apollo/gateway checks no token).');
+  if (gateway !== 'apollo' && gateway !== 'hive')
+    throw new Error(`DEMO_GATEWAY is "apollo" (the default) or "hive", not ${JSON.stringify(gateway)}.`);
+  if (process.env.DEMO_GATEWAY_AUTH === '1' && gateway !== 'hive')
+    throw new Error('DEMO_GATEWAY_AUTH=1 is for DEMO_GATEWAY=hive (@apollo/gateway checks no token).');
   const demo = await startDemo({
     port,
     dataDir: resolve(process.env.SSO_DATA_DIR ?? '.data', 'demo'),
@@ -169,7 +175,8 @@ async function main(): Promise<void> {
     gatewayOutput: process.stderr,
     log: (message) => process.stderr.write(`${message}\n`),
   });
-  const label = gateway === 'hive' ? `Hive Gateway${process.env.DEMO_GATEWAY_AUTH === '1' ? ', checking tokens too' : ''}` : '@apollo/gateway';
+  const label =
+    gateway === 'hive' ? `Hive Gateway${process.env.DEMO_GATEWAY_AUTH === '1' ? ', checking tokens too' : ''}` : '@apollo/gateway';
   process.stdout.write(`graphql-sso demo
   gateway   ${demo.gateway.url}  (${label}, its own process)
   identity  ${demo.identity.url}

@@ -70,13 +70,7 @@ export class JwtClaimError extends AuthenticationError {
   readonly claim: string;
   readonly reason: 'missing' | 'invalid' | 'check_failed';
 
-  constructor(
-    code: SsoErrorCode,
-    message: string,
-    claim: string,
-    reason: JwtClaimError['reason'],
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: SsoErrorCode, message: string, claim: string, reason: JwtClaimError['reason'], options?: { cause?: unknown }) {
     super(code, message, options);
     this.claim = claim;
     this.reason = reason;

@@ -10,7 +10,7 @@ export { openIdentityDatabase, type OpenIdentityDatabaseOptions } from './identi
 export { databaseUnavailableError, isDatabaseUnavailable } from './lib/database-unavailable.js';
 export { UserService, INVALID_CREDENTIALS_MESSAGE, type CreateUserInput } from './identity/user-service.js';
 export { SessionService, type SessionServiceOptions } from './identity/session-service.js';
-export { createIdentityServices, type IdentityContext, type IdentityServices } from './identity/services.js';
+export { createIdentityComponents, type IdentityContext, type IdentityComponents } from './identity/components.js';
 export {
   LoginThrottle,
   createLoginThrottle,

@@ -21,20 +21,8 @@ export {
   type SsoErrorCode,
 } from './errors.js';
 
-export {
-  TOKEN_AUTHORIZATION,
-  TOKEN_SESSION,
-  type TokenPayload,
-  type TokenType,
-  type UnsignedPayload,
-} from './jwt/claims.js';
-export {
-  createAuthorizationPayload,
-  createSessionPayload,
-  type PayloadSource,
-  type SessionLike,
-  type UserLike,
-} from './jwt/payloads.js';
+export { TOKEN_AUTHORIZATION, TOKEN_SESSION, type TokenPayload, type TokenType, type UnsignedPayload } from './jwt/claims.js';
+export { createAuthorizationPayload, createSessionPayload, type PayloadSource, type SessionLike, type UserLike } from './jwt/payloads.js';
 export { encodeJwtToken } from './jwt/encode.js';
 export { decodeJwtToken } from './jwt/decode.js';
 export type { DecodeJwtToken, EncodeJwtToken, TokenContext, TokenSettings } from './jwt/options.js';

@@ -29,7 +29,6 @@ const CATEGORIES: [name: string, pattern: RegExp][] = [
 ];
 const OTHER = 'V8 and native (builtins, unattributed)';
 
-
 export interface ProfileSummary {
   /** Sampled CPU time (ms), idle excluded. */
   busyMs: number;
@@ -64,7 +63,13 @@ function categorize(url: string, functionName: string): string {
  * caller) and by function; `(idle)` is left out. `windows` keep only the samples taken in them,
  * on the clock of `process.hrtime` (µs), which V8's profiler shares.
  */
-export function summarizeCpuProfile(file: string, { top = 12, windows = [{ fromUs: -Infinity, toUs: Infinity }] }: { top?: number; windows?: readonly { fromUs: number; toUs: number }[] } = {}): ProfileSummary {
+export function summarizeCpuProfile(
+  file: string,
+  {
+    top = 12,
+    windows = [{ fromUs: -Infinity, toUs: Infinity }],
+  }: { top?: number; windows?: readonly { fromUs: number; toUs: number }[] } = {},
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
@@ -132,8 +137,13 @@ export function summarizeCpuProfile(file: string, { top = 12, windows = [{ fromU
  * Where server `a` spends more CPU per request than server `b`: the categories whose
  * per-request self time differs most, as `category +x µs` (`a` minus `b`), largest first.
  */
-export function compareProfiles(a: { summary: ProfileSummary; requests: number }, b: { summary: ProfileSummary; requests: number }, limit = 5): string[] {
-  const perRequest = (s: { summary: ProfileSummary; requests: number }) => new Map(s.summary.self.map(({ category, ms }) => [category, (ms * 1000) / s.requests]));
+export function compareProfiles(
+  a: { summary: ProfileSummary; requests: number },
+  b: { summary: ProfileSummary; requests: number },
+  limit = 5,
+): string[] {
+  const perRequest = (s: { summary: ProfileSummary; requests: number }) =>
+    new Map(s.summary.self.map(({ category, ms }) => [category, (ms * 1000) / s.requests]));
   const pa = perRequest(a);
   const pb = perRequest(b);
   const names = new Set([...pa.keys(), ...pb.keys()]);

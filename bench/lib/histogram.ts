@@ -10,7 +10,10 @@ export class LatencyHistogram {
   max = 0;
 
   record(ms: number): void {
-    const index = ms <= LatencyHistogram.MIN ? 0 : Math.min(this.buckets.length - 1, Math.ceil(Math.log(ms / LatencyHistogram.MIN) / LatencyHistogram.GROWTH));
+    const index =
+      ms <= LatencyHistogram.MIN
+        ? 0
+        : Math.min(this.buckets.length - 1, Math.ceil(Math.log(ms / LatencyHistogram.MIN) / LatencyHistogram.GROWTH));
     this.buckets[index]! += 1;
     this.count += 1;
     if (ms > this.max) this.max = ms;

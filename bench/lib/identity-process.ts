@@ -106,7 +106,13 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
       ...options.settings,
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, ...options.hooks }));
-    const db = await openDatabase({ url: database.url, dataDir: dir, entities: identityEntities, migrations: identityMigrations, logger: pino({ level: 'silent' }) });
+    const db = await openDatabase({
+      url: database.url,
+      dataDir: dir,
+      entities: identityEntities,
+      migrations: identityMigrations,
+      logger: pino({ level: 'silent' }),
+    });
     const password = 'bench-password';
     try {
       await migrate(db);
@@ -120,7 +126,16 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
       await db.close();
     }
 
-    const args = [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--no-migrate', ...(options.workers ? ['--workers', String(options.workers)] : [])];
+    const args = [
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--no-migrate',
+      ...(options.workers ? ['--workers', String(options.workers)] : []),
+    ];
     const child: ChildProcess = spawn(process.execPath, args, {
       env: { ...process.env, DATABASE_URL: database.url ?? '', SSO_CONFIG: join(dir, 'config.json'), SSO_DATA_DIR: dir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,7 +193,8 @@ export async function graphql(url: string, query: string, token?: string): Promi
   return (await response.json()) as Record<string, any>;
 }
 
-export const LOGIN_QUERY = (password: string, username = 'bench') => `mutation { obtainSessionToken(username: "${username}", password: "${password}") { token } }`;
+export const LOGIN_QUERY = (password: string, username = 'bench') =>
+  `mutation { obtainSessionToken(username: "${username}", password: "${password}") { token } }`;
 export const MINT_QUERY = 'mutation { obtainAuthorizationToken { token } }';
 export const ME_QUERY = '{ me { username } }';
 

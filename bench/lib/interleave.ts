@@ -19,7 +19,10 @@ export interface InterleavedRates {
  * order rotated round by round, so a noisy neighbour or a frequency change hits all of them alike;
  * ratios are taken within a round and their median reported.
  */
-export async function interleavedRates(ops: Record<string, (i: number) => unknown>, { durationMs, rounds }: InterleavedOptions): Promise<InterleavedRates> {
+export async function interleavedRates(
+  ops: Record<string, (i: number) => unknown>,
+  { durationMs, rounds }: InterleavedOptions,
+): Promise<InterleavedRates> {
   const names = Object.keys(ops);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   const warmupMs = Math.min(200, durationMs / 4);

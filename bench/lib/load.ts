@@ -30,7 +30,9 @@ export function loadGraphQL(
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
     body: bodies[0],
-    ...(bodies.length > 1 ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }] } : {}),
+    ...(bodies.length > 1
+      ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }] }
+      : {}),
   });
 }
 
@@ -52,7 +54,10 @@ export interface InterleavedLoads {
  * `durationSec` in turn, in an order rotated round by round, so that a noisy neighbour hits all
  * alike; ratios are taken within a round. Every answer must be a 2xx.
  */
-export async function interleavedLoads(loads: Record<string, GraphQLLoad>, { durationSec, rounds }: { durationSec: number; rounds: number }): Promise<InterleavedLoads> {
+export async function interleavedLoads(
+  loads: Record<string, GraphQLLoad>,
+  { durationSec, rounds }: { durationSec: number; rounds: number },
+): Promise<InterleavedLoads> {
   const names = Object.keys(loads);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {

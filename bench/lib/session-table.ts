@@ -78,7 +78,11 @@ function scansOf(node: PlanNode, out: { scan: string; seq: boolean }[] = []) {
  * every authenticated request (by id, with its user), a login's user lookup and session reuse
  * lookup, and the listing of a user's sessions — captured from MikroORM, then EXPLAIN ANALYZEd.
  */
-export async function hotPathPlans(client: pg.Client, databaseUrl: string, ids: { sessionId: string; userId: string; otherUserId: string; password: string }): Promise<QueryPlan[]> {
+export async function hotPathPlans(
+  client: pg.Client,
+  databaseUrl: string,
+  ids: { sessionId: string; userId: string; otherUserId: string; password: string },
+): Promise<QueryPlan[]> {
   const captured: { sql: string; params: unknown[] }[] = [];
   let capturing = false;
   const orm = await MikroORM.init({
@@ -100,7 +104,10 @@ export async function hotPathPlans(client: pg.Client, databaseUrl: string, ids: 
     const calls: [string, () => Promise<unknown>][] = [
       ['session by id, with its user (every authenticated request, every mint)', () => sessions.getActive(ids.sessionId, ids.userId)],
       ['user by username (login)', () => users.verifyCredentials('bench', ids.password)],
-      ['reuse lookup by user, client and agent (login)', () => sessions.obtain({ id: ids.otherUserId } as User, 'client-1', { ip: null, userAgent: 'agent/1' })],
+      [
+        'reuse lookup by user, client and agent (login)',
+        () => sessions.obtain({ id: ids.otherUserId } as User, 'client-1', { ip: null, userAgent: 'agent/1' }),
+      ],
       ['active sessions of a user (sessions query)', () => sessions.listActive(ids.otherUserId)],
     ];
     const plans: QueryPlan[] = [];
@@ -112,7 +119,9 @@ export async function hotPathPlans(client: pg.Client, databaseUrl: string, ids: 
       const query = captured[0];
       if (!query) throw new Error(`no select captured for: ${what}`);
       const sql = orm.em.getPlatform().formatQuery(query.sql, query.params);
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(`explain (analyze, format json) ${sql}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
+        `explain (analyze, format json) ${sql}`,
+      );
       const [{ Plan, 'Execution Time': executionMs }] = rows[0]!['QUERY PLAN'];
       const scans = scansOf(Plan);
       plans.push({ what, sql, scans: scans.map((s) => s.scan), indexed: scans.length > 0 && scans.every((s) => !s.seq), executionMs });

@@ -1,8 +1,4 @@
-import {
-  createAuthorizationPayload as standardPayload,
-  type PayloadInput,
-  type UnsignedPayload,
-} from '../../src/index.js';
+import { createAuthorizationPayload as standardPayload, type PayloadInput, type UnsignedPayload } from '../../src/index.js';
 import { SCOPE } from './subgraph-schema.js';
 
 /**

@@ -34,13 +34,29 @@ export interface SoakReport {
   unexpectedSamples: UnexpectedSample[];
 }
 
-export function buildSoakReport(tally: SoakTally, run: Pick<SoakReport, 'durationSec' | 'warmupSec' | 'connections' | 'database' | 'memory'>): SoakReport {
+export function buildSoakReport(
+  tally: SoakTally,
+  run: Pick<SoakReport, 'durationSec' | 'warmupSec' | 'connections' | 'database' | 'memory'>,
+): SoakReport {
   const operations = SOAK_OPERATIONS.map((name) => {
     const { requests, succeeded, refused, throttled, unexpected, latency } = tally.operations.get(name)!;
-    return { name, requests, succeeded, refused, throttled, unexpected, latencyMs: { p50: latency.percentile(50), p90: latency.percentile(90), p99: latency.percentile(99), max: latency.max } };
+    return {
+      name,
+      requests,
+      succeeded,
+      refused,
+      throttled,
+      unexpected,
+      latencyMs: { p50: latency.percentile(50), p90: latency.percentile(90), p99: latency.percentile(99), max: latency.max },
+    };
   });
   const classes = [...tally.classes]
-    .map(([name, { count, unexpected, operations: ops }]) => ({ name, count, unexpected, operations: SOAK_OPERATIONS.filter((op) => ops.has(op)) }))
+    .map(([name, { count, unexpected, operations: ops }]) => ({
+      name,
+      count,
+      unexpected,
+      operations: SOAK_OPERATIONS.filter((op) => ops.has(op)),
+    }))
     .sort((a, b) => b.count - a.count);
   return {
     ...run,
@@ -58,7 +74,12 @@ const number = (value: number, digits = 1) => (Number.isFinite(value) ? value.to
 function table(head: string[], rows: (string | number)[][], left: number[] = [0]): string[] {
   const cells = [head, ...rows.map((row) => row.map(String))];
   const widths = head.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
-  return cells.map((row) => row.map((cell, column) => (left.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+  return cells.map((row) =>
+    row
+      .map((cell, column) => (left.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The report as text tables, for a terminal or a CI log. */
@@ -68,14 +89,37 @@ export function renderSoakReport(report: SoakReport): string {
     '',
     ...table(
       ['operation', 'requests', 'ok', 'refused', 'throttled', 'unexpected', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-      report.operations.map((op) => [op.name, op.requests, op.succeeded, op.refused, op.throttled, op.unexpected, number(op.latencyMs.p50), number(op.latencyMs.p90), number(op.latencyMs.p99), number(op.latencyMs.max)]),
+      report.operations.map((op) => [
+        op.name,
+        op.requests,
+        op.succeeded,
+        op.refused,
+        op.throttled,
+        op.unexpected,
+        number(op.latencyMs.p50),
+        number(op.latencyMs.p90),
+        number(op.latencyMs.p99),
+        number(op.latencyMs.max),
+      ]),
     ),
     '',
-    ...table(['answer', 'count', 'unexpected', 'operations'], report.classes.map((c) => [c.name, c.count, c.unexpected, c.operations.join(', ')]), [0, 3]),
+    ...table(
+      ['answer', 'count', 'unexpected', 'operations'],
+      report.classes.map((c) => [c.name, c.count, c.unexpected, c.operations.join(', ')]),
+      [0, 3],
+    ),
     '',
     ...table(
       ['memory (VmRSS MiB)', 'pid', 'start', 'after warm-up', 'end', 'peak', 'growth'],
-      report.memory.map((m) => [m.process, m.pid, number(m.startMiB), number(m.warmMiB), number(m.endMiB), number(m.peakMiB), number(m.growthMiB)]),
+      report.memory.map((m) => [
+        m.process,
+        m.pid,
+        number(m.startMiB),
+        number(m.warmMiB),
+        number(m.endMiB),
+        number(m.peakMiB),
+        number(m.growthMiB),
+      ]),
     ),
     '',
   ];

@@ -6,7 +6,13 @@ export type SoakOperation = (typeof SOAK_OPERATIONS)[number];
 
 /** One HTTP answer, reduced to what classifies it; or the failure to get one. */
 export type Answer =
-  | { kind: 'http'; status: number; /** `errors[0].extensions.code`; `null` without errors; `NOT_JSON` for a body that is not JSON. */ code: string | null; /** The operation got what it asked for. */ ok: boolean; detail: string }
+  | {
+      kind: 'http';
+      status: number;
+      /** `errors[0].extensions.code`; `null` without errors; `NOT_JSON` for a body that is not JSON. */ code: string | null;
+      /** The operation got what it asked for. */ ok: boolean;
+      detail: string;
+    }
   | { kind: 'network'; code: string; detail: string };
 
 export interface OperationStats {
@@ -43,7 +49,10 @@ const MAX_SAMPLES = 5;
  */
 export class SoakTally {
   readonly operations = new Map<SoakOperation, OperationStats>(
-    SOAK_OPERATIONS.map((operation) => [operation, { requests: 0, succeeded: 0, refused: 0, throttled: 0, unexpected: 0, latency: new LatencyHistogram() }]),
+    SOAK_OPERATIONS.map((operation) => [
+      operation,
+      { requests: 0, succeeded: 0, refused: 0, throttled: 0, unexpected: 0, latency: new LatencyHistogram() },
+    ]),
   );
   readonly classes = new Map<string, AnswerClass>();
   readonly samples: UnexpectedSample[] = [];

@@ -16,11 +16,30 @@ export interface SoakTargets {
  * queries, and a logout (`revokeSession`) followed by a `me` with the revoked session token.
  */
 const ROUND: readonly ('login' | 'login (wrong password)' | 'mint' | 'me' | 'subgraph' | 'revoke')[] = [
-  'login', 'mint', 'me', 'subgraph', 'subgraph', 'me', 'subgraph', 'subgraph', 'mint', 'subgraph',
-  'me', 'login (wrong password)', 'subgraph', 'subgraph', 'me', 'mint', 'subgraph', 'subgraph', 'me', 'revoke',
+  'login',
+  'mint',
+  'me',
+  'subgraph',
+  'subgraph',
+  'me',
+  'subgraph',
+  'subgraph',
+  'mint',
+  'subgraph',
+  'me',
+  'login (wrong password)',
+  'subgraph',
+  'subgraph',
+  'me',
+  'mint',
+  'subgraph',
+  'subgraph',
+  'me',
+  'revoke',
 ];
 
-const LOGIN = 'mutation Login($username: String!, $password: String!) { obtainSessionToken(username: $username, password: $password, clientId: "soak") { token } }';
+const LOGIN =
+  'mutation Login($username: String!, $password: String!) { obtainSessionToken(username: $username, password: $password, clientId: "soak") { token } }';
 const MINT = 'mutation { obtainAuthorizationToken { token } }';
 const ME = '{ me { username } }';
 const REVOKE = 'mutation { revokeSession }';
@@ -51,7 +70,16 @@ async function post(url: string, query: string, token: string | null, variables?
     }
     const error = body?.errors?.[0];
     const code = error ? String(error.extensions?.code ?? 'NO_CODE') : null;
-    return { answer: { kind: 'http', status: response.status, code, ok: false, detail: error ? String(error.message).slice(0, 200) : text.slice(0, 200) }, body };
+    return {
+      answer: {
+        kind: 'http',
+        status: response.status,
+        code,
+        ok: false,
+        detail: error ? String(error.message).slice(0, 200) : text.slice(0, 200),
+      },
+      body,
+    };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     return { answer: { kind: 'network', code: cause?.code ?? (error as Error).name, detail: (error as Error).message }, body: null };
@@ -63,11 +91,25 @@ async function post(url: string, query: string, token: string | null, variables?
  * every answer in `tally`. It keeps a session token and an authorization token as a client
  * would, logging in again when it has none and minting when its authorization token is gone.
  */
-export async function runVirtualUser(username: string, start: number, targets: SoakTargets, tally: SoakTally, deadline: number): Promise<void> {
+export async function runVirtualUser(
+  username: string,
+  start: number,
+  targets: SoakTargets,
+  tally: SoakTally,
+  deadline: number,
+): Promise<void> {
   let session: string | null = null;
   let authorization: string | null = null;
 
-  const call = async (operation: SoakOperation, expect: 'success' | 'refusal', url: string, query: string, token: string | null, ok: (body: any, text: string) => boolean, variables?: Record<string, unknown>) => {
+  const call = async (
+    operation: SoakOperation,
+    expect: 'success' | 'refusal',
+    url: string,
+    query: string,
+    token: string | null,
+    ok: (body: any, text: string) => boolean,
+    variables?: Record<string, unknown>,
+  ) => {
     const began = performance.now();
     const { answer, body } = await post(url, query, token, variables);
     if (answer.kind === 'http' && answer.code === null) answer.ok = ok(body, JSON.stringify(body));
@@ -77,12 +119,27 @@ export async function runVirtualUser(username: string, start: number, targets: S
   };
 
   const login = async () => {
-    const body = await call('login', 'success', targets.identityUrl, LOGIN, null, (b) => typeof b?.data?.obtainSessionToken?.token === 'string', { username, password: targets.password });
+    const body = await call(
+      'login',
+      'success',
+      targets.identityUrl,
+      LOGIN,
+      null,
+      (b) => typeof b?.data?.obtainSessionToken?.token === 'string',
+      { username, password: targets.password },
+    );
     session = body?.data.obtainSessionToken.token ?? null;
     authorization = null;
   };
   const mint = async () => {
-    const body = await call('mint', 'success', targets.identityUrl, MINT, session, (b) => typeof b?.data?.obtainAuthorizationToken?.token === 'string');
+    const body = await call(
+      'mint',
+      'success',
+      targets.identityUrl,
+      MINT,
+      session,
+      (b) => typeof b?.data?.obtainAuthorizationToken?.token === 'string',
+    );
     authorization = body?.data.obtainAuthorizationToken.token ?? null;
   };
 
@@ -97,7 +154,10 @@ export async function runVirtualUser(username: string, start: number, targets: S
         await login();
         break;
       case 'login (wrong password)':
-        await call(operation, 'refusal', targets.identityUrl, LOGIN, null, () => false, { username: targets.decoyUser, password: `${targets.password}-wrong` });
+        await call(operation, 'refusal', targets.identityUrl, LOGIN, null, () => false, {
+          username: targets.decoyUser,
+          password: `${targets.password}-wrong`,
+        });
         break;
       case 'mint':
         await mint();
@@ -107,7 +167,8 @@ export async function runVirtualUser(username: string, start: number, targets: S
         break;
       case 'subgraph':
         if (authorization === null) await mint();
-        if (authorization !== null) await call('subgraph', 'success', targets.subgraphUrl, SUBGRAPH_QUERY, authorization, (_b, text) => text === SUBGRAPH_ANSWER);
+        if (authorization !== null)
+          await call('subgraph', 'success', targets.subgraphUrl, SUBGRAPH_QUERY, authorization, (_b, text) => text === SUBGRAPH_ANSWER);
         break;
       case 'revoke': {
         const revoked = await call('revoke', 'success', targets.identityUrl, REVOKE, session, (b) => b?.data?.revokeSession === true);

@@ -8,9 +8,11 @@ export const EXPECTED_BODY = '{"data":{"account":{"name":"Alice & Co","balance":
 /** Runs `check` over `items` with at most `width` at a time. */
 async function eachLimited<T>(items: readonly T[], width: number, check: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await check(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await check(items[next++]!);
+    }),
+  );
 }
 
 /**
@@ -34,7 +36,8 @@ export async function checkServers(servers: RunningServer[], tokens: readonly st
     bodies.set(server.kind, first.body);
     await eachLimited(tokens, 16, async (token) => {
       const answer = await ask(server.url, token);
-      if (answer.status !== 200 || answer.body !== first.body) throw new Error(`${server.kind} answered a pool token with ${answer.status} ${answer.body}`);
+      if (answer.status !== 200 || answer.body !== first.body)
+        throw new Error(`${server.kind} answered a pool token with ${answer.status} ${answer.body}`);
     });
     if (server.kind === 'off') continue;
     for (const [what, token] of Object.entries(refused)) {
@@ -46,4 +49,3 @@ export async function checkServers(servers: RunningServer[], tokens: readonly st
   }
   return bodies;
 }
-

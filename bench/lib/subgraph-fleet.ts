@@ -25,11 +25,18 @@ export async function createBenchKeys({ issuer = 'myapp', audience = 'otherapp' 
   writeFileSync(join(root, 'issuer', file), pem, { mode: 0o600 });
   writeFileSync(join(root, 'verifier', file), createPublicKey(pem).export({ type: 'spki', format: 'pem' }));
   // Far enough ahead for any run, with `iat`/`exp` as the identity service sets them.
-  const settings = resolveSettings({ identity: issuer, keyStoreRoot: join(root, 'issuer'), privateKeys: { [issuer]: [file] }, authorizationAudience: [audience], authorizationExpiration: 6 * 3600 });
+  const settings = resolveSettings({
+    identity: issuer,
+    keyStoreRoot: join(root, 'issuer'),
+    privateKeys: { [issuer]: [file] },
+    authorizationAudience: [audience],
+    authorizationExpiration: 6 * 3600,
+  });
   const store = KeyStore.load(settings);
   return {
     keys: { issuer, audience, keyStoreRoot: join(root, 'verifier'), publicKeyFile: file },
-    mint: (claims) => encodeJwtToken({ token: 'auth', sid: randomUUID(), uid: '1001', jti: randomUUID(), ...claims }, { settings, keys: store }) as string,
+    mint: (claims) =>
+      encodeJwtToken({ token: 'auth', sid: randomUUID(), uid: '1001', jti: randomUUID(), ...claims }, { settings, keys: store }) as string,
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
@@ -44,11 +51,15 @@ export interface RunningServer {
 
 /** One subgraph server in a child process (`subgraph-child.js`), with extra `execArgv` such as `--cpu-prof`. */
 export function spawnServer(kind: ServerKind, keys: ServerKeys, execArgv: string[] = []): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [...execArgv, join(import.meta.dirname, 'subgraph-child.js'), kind, JSON.stringify(keys)], {
-    env: { ...process.env, NODE_ENV: 'production' },
-    // The child exits when its stdin closes: no server outlives a bench process that died.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...execArgv, join(import.meta.dirname, 'subgraph-child.js'), kind, JSON.stringify(keys)],
+    {
+      env: { ...process.env, NODE_ENV: 'production' },
+      // The child exits when its stdin closes: no server outlives a bench process that died.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
@@ -128,7 +139,11 @@ export function cpuSeconds(pid: number): number {
  * request per token would cost each connection its own copy of all of them at start. Every answer
  * must be HTTP 2xx with exactly `expectBody`, or this throws.
  */
-export async function loadServer(server: RunningServer, tokens: readonly string[], { connections, durationSec, expectBody }: { connections: number; durationSec: number; expectBody: string }): Promise<LoadResult> {
+export async function loadServer(
+  server: RunningServer,
+  tokens: readonly string[],
+  { connections, durationSec, expectBody }: { connections: number; durationSec: number; expectBody: string },
+): Promise<LoadResult> {
   const { url } = server;
   const headers = tokens.map((token) => ({ 'content-type': 'application/json', authorization: `JWT ${token}` }));
   let next = 0;
@@ -151,9 +166,16 @@ export async function loadServer(server: RunningServer, tokens: readonly string[
     verifyBody: (answer) => answer === expectBody,
   });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} unexpected bodies`);
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} unexpected bodies`,
+    );
   }
   if (result.requests.total === 0) throw new Error(`${url}: no request completed`);
   const cpu = cpuSeconds(server.pid) - cpuBefore;
-  return { rps: result.requests.total / result.duration, p99: result.latency.p99, requests: result.requests.total, serverCpuUs: (cpu * 1e6) / result.requests.total };
+  return {
+    rps: result.requests.total / result.duration,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    serverCpuUs: (cpu * 1e6) / result.requests.total,
+  };
 }

@@ -27,14 +27,21 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
  * them in turn, `rounds` times (so that drift of the machine hits them alike), and summarizes each
  * profile over its server's measured turns only (start-up, warm-up and idle time left out).
  */
-export async function profileServers(kinds: readonly ServerKind[], keys: ServerKeys, tokens: readonly string[], expectBody: (kind: ServerKind) => string, options: ProfileOptions): Promise<ServerProfile[]> {
+export async function profileServers(
+  kinds: readonly ServerKind[],
+  keys: ServerKeys,
+  tokens: readonly string[],
+  expectBody: (kind: ServerKind) => string,
+  options: ProfileOptions,
+): Promise<ServerProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sso-bench-prof-'));
   try {
     const runs = kinds.map((kind) => ({ kind, dir: join(dir, kind), windows: [] as { fromUs: number; toUs: number }[], requests: 0 }));
     const servers: RunningServer[] = [];
     try {
       for (const run of runs) servers.push(await spawnServer(run.kind, keys, ['--cpu-prof', `--cpu-prof-dir=${run.dir}`]));
-      const load = (i: number, durationSec: number) => loadServer(servers[i]!, tokens, { connections: options.connections, durationSec, expectBody: expectBody(runs[i]!.kind) });
+      const load = (i: number, durationSec: number) =>
+        loadServer(servers[i]!, tokens, { connections: options.connections, durationSec, expectBody: expectBody(runs[i]!.kind) });
       for (let i = 0; i < runs.length; i += 1) await load(i, 1);
       for (let round = 0; round < options.rounds; round += 1) {
         for (let i = 0; i < runs.length; i += 1) {

@@ -59,4 +59,3 @@ export function subgraphSchema(resolvers: { Query?: Record<string, unknown>; Acc
     },
   ]);
 }
-

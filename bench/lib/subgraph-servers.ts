@@ -5,13 +5,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
-import {
-  applyAuthDirectives,
-  createSsoContext,
-  definePolicies,
-  formatSsoError,
-  resolveSettings,
-} from '../../src/index.js';
+import { applyAuthDirectives, createSsoContext, definePolicies, formatSsoError, resolveSettings } from '../../src/index.js';
 import { ACCOUNTS, hasScope, isAccountMember, POLICY, SCOPE, subgraphSchema, type ServerKeys } from './subgraph-schema.js';
 import { startYoga } from './subgraph-yoga.js';
 
@@ -24,7 +18,10 @@ import { startYoga } from './subgraph-yoga.js';
 export const SERVER_KINDS = ['sso', 'sso-nocache', 'off', 'handrolled', 'yoga'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
-async function startApollo<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context?: (arg: { req: import('node:http').IncomingMessage }) => Promise<TContext>): Promise<number> {
+async function startApollo<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  context?: (arg: { req: import('node:http').IncomingMessage }) => Promise<TContext>,
+): Promise<number> {
   const listen = { port: 0, host: '127.0.0.1' };
   const { url } = context
     ? await startStandaloneServer(apollo, { context, listen })
@@ -90,7 +87,9 @@ function startHandrolled(keys: ServerKeys): Promise<number> {
       if (typeof claims === 'string') throw new Error('payload is not an object');
       return { claims };
     } catch (error) {
-      throw new GraphQLError(`Invalid token: ${(error as Error).message}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      throw new GraphQLError(`Invalid token: ${(error as Error).message}`, {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
     }
   });
 }

@@ -34,7 +34,12 @@ function validateUser(params: ValidateUserFnParams<Claims>) {
   const args = getArgumentValues(params.field, params.fieldNode, params.executionArgs.variableValues ?? undefined);
   const holds = sets.some((set) => set.every((name) => POLICIES[name]?.(params.user, args) === true));
   if (holds) return undefined;
-  return createUnauthenticatedError({ fieldNode: params.fieldNode, path: params.path, message: `Policy ${JSON.stringify(sets)} not met`, statusCode: 403 });
+  return createUnauthenticatedError({
+    fieldNode: params.fieldNode,
+    path: params.path,
+    message: `Policy ${JSON.stringify(sets)} not met`,
+    statusCode: 403,
+  });
 }
 
 /**

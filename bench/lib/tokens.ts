@@ -39,7 +39,13 @@ export const FIXTURE_KEY_FILE = 'myapp-20200410.pem';
 
 /** The settings of identity `myapp` whose key file is in `keyDir`: the service the tokens are for. */
 export function fixtureSettings(keyDir: string, algorithm: 'RS256' | 'ES256' = 'RS256', config: SsoConfig = {}): SsoSettings {
-  return resolveSettings({ identity: 'myapp', encodeAlgorithm: algorithm, keyStoreRoot: keyDir, privateKeys: { myapp: FIXTURE_KEY_FILE }, ...config });
+  return resolveSettings({
+    identity: 'myapp',
+    encodeAlgorithm: algorithm,
+    keyStoreRoot: keyDir,
+    privateKeys: { myapp: FIXTURE_KEY_FILE },
+    ...config,
+  });
 }
 
 /**
@@ -47,7 +53,13 @@ export function fixtureSettings(keyDir: string, algorithm: 'RS256' | 'ES256' = '
  * them (header `alg`/`typ`/`kid`; `token`, `sid`, `uid`, `email`, `scopes`, `iss`, `aud`, `exp`,
  * `iat`), signed on the thread pool so that 100k RSA tokens take seconds, not a minute.
  */
-export async function createTokenFixture({ algorithm = 'RS256', count, config = {}, lifetime = 3600, keyDir }: TokenFixtureOptions): Promise<TokenFixture> {
+export async function createTokenFixture({
+  algorithm = 'RS256',
+  count,
+  config = {},
+  lifetime = 3600,
+  keyDir,
+}: TokenFixtureOptions): Promise<TokenFixture> {
   const root = keyDir ?? mkdtempSync(join(tmpdir(), 'sso-bench-keys-'));
   writeFileSync(join(root, FIXTURE_KEY_FILE), await generateKeyPem(algorithm), { mode: 0o600 });
   const settings = fixtureSettings(root, algorithm, config);

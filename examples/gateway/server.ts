@@ -2,13 +2,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from 'pino';
-import {
-  buildSsoService,
-  gatewayContext,
-  SsoSupergraphManager,
-  type GatewayContext,
-  type SubgraphEndpoint,
-} from 'graphql-sso/gateway';
+import { buildSsoService, gatewayContext, SsoSupergraphManager, type GatewayContext, type SubgraphEndpoint } from 'graphql-sso/gateway';
 
 export interface GatewayOptions {
   port: number;
@@ -32,7 +26,11 @@ export interface Gateway {
  * `main.ts` runs it in a process of its own.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const manager = new SsoSupergraphManager({ subgraphs: options.subgraphs, pollIntervalMs: options.pollIntervalMs, logger: options.logger });
+  const manager = new SsoSupergraphManager({
+    subgraphs: options.subgraphs,
+    pollIntervalMs: options.pollIntervalMs,
+    logger: options.logger,
+  });
   const gateway = new ApolloGateway({ supergraphSdl: manager, buildService: buildSsoService(), logger: options.logger });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

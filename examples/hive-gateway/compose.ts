@@ -17,7 +17,8 @@ async function fetchSdl({ name, url }: SubgraphEndpoint): Promise<string> {
   }
   const body = (await response.json().catch(() => null)) as { data?: { _service?: { sdl?: unknown } } } | null;
   const sdl = body?.data?._service?.sdl;
-  if (!response.ok || typeof sdl !== 'string') throw new Error(`Subgraph "${name}" at ${url} answered ${response.status} without an SDL: is it a federation subgraph?`);
+  if (!response.ok || typeof sdl !== 'string')
+    throw new Error(`Subgraph "${name}" at ${url} answered ${response.status} without an SDL: is it a federation subgraph?`);
   return sdl;
 }
 

@@ -19,7 +19,12 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { createInlineSigningKeyProvider, createRemoteJwksSigningKeyProvider, defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
+import {
+  createInlineSigningKeyProvider,
+  createRemoteJwksSigningKeyProvider,
+  defineConfig,
+  type GatewayPlugin,
+} from '@graphql-hive/gateway';
 import { GraphQLError, type FieldNode } from 'graphql';
 
 // ---------------------------------------------------------------------------------------------
@@ -85,13 +90,20 @@ function useSubgraphRefusalStatus(): GatewayPlugin {
 // 3. Optional: the gateway checks tokens too, agreeing with the subgraphs.
 
 const list = (value: string | undefined, fallback: string[] = []) =>
-  value ? value.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+  value
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : fallback;
 const jwksUrl = process.env.SSO_JWKS_URL;
 const issuers = list(process.env.SSO_ISSUERS);
 const audiences = list(process.env.SSO_AUDIENCES);
 if (jwksUrl && (issuers.length === 0 || audiences.length === 0)) {
   // Refused at start-up, rather than every token failing verification at run time.
-  throw new Error('SSO_JWKS_URL needs SSO_ISSUERS and SSO_AUDIENCES (comma-separated): the issuers and every audience the subgraphs accept.');
+  throw new Error(
+    'SSO_JWKS_URL needs SSO_ISSUERS and SSO_AUDIENCES (comma-separated): the issuers and every audience the subgraphs accept.',
+  );
 }
 type Claims = Record<string, unknown>;
 type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -125,7 +137,12 @@ function tokenScopes(claims: Claims | null | undefined): string[] {
   return [...new Set([...scopes, ...scope])];
 }
 
-function refusal(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string, fieldNode: FieldNode, path: readonly (string | number)[]): GraphQLError {
+function refusal(
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN',
+  message: string,
+  fieldNode: FieldNode,
+  path: readonly (string | number)[],
+): GraphQLError {
   // No `extensions.http`: like the subgraphs, a denied field fails alone and the response stays 200.
   return new GraphQLError(message, { nodes: [fieldNode], path, extensions: { code } });
 }
@@ -155,10 +172,12 @@ interface FieldCheck {
  */
 function validateUser(params: FieldCheck): GraphQLError | undefined {
   const scopeSets = [params.typeScopes, params.fieldScopes].filter((sets): sets is string[][] => Boolean(sets?.length));
-  const guarded = params.fieldAuthArgs || params.typeAuthArgs || scopeSets.length > 0 || params.fieldPolicies?.length || params.typePolicies?.length;
+  const guarded =
+    params.fieldAuthArgs || params.typeAuthArgs || scopeSets.length > 0 || params.fieldPolicies?.length || params.typePolicies?.length;
   if (!guarded) return undefined;
   const coordinate = `${params.parentType.name}.${params.field.name}`;
-  if (params.user == null) return refusal('UNAUTHENTICATED', `Field "${coordinate}" requires authentication`, params.fieldNode, params.path);
+  if (params.user == null)
+    return refusal('UNAUTHENTICATED', `Field "${coordinate}" requires authentication`, params.fieldNode, params.path);
   for (const sets of scopeSets) {
     if (!sets.some((set) => set.every((scope) => params.userScopes.includes(scope)))) {
       const listed = sets.map((set) => `[${set.join(', ')}]`).join(' or ');
@@ -181,7 +200,10 @@ export const gatewayConfig = defineConfig({
   jwt: jwksUrl
     ? {
         // The JWKS, cached, with refetches for an unknown `kid` rate-limited; then nobody's key.
-        signingKeyProviders: [createRemoteJwksSigningKeyProvider({ jwksUri: jwksUrl, cache: true, rateLimit: true }), createInlineSigningKeyProvider(NOBODYS_KEY)],
+        signingKeyProviders: [
+          createRemoteJwksSigningKeyProvider({ jwksUri: jwksUrl, cache: true, rateLimit: true }),
+          createInlineSigningKeyProvider(NOBODYS_KEY),
+        ],
         tokenLookupLocations: [jwtSchemeToken],
         tokenVerification: {
           algorithms: list(process.env.SSO_ALGORITHMS, ['RS256', 'ES256']) as Algorithm[],

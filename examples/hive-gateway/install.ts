@@ -44,7 +44,9 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
     child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} failed (${code}) in ${cwd}:\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} failed (${code}) in ${cwd}:\n${output}`)),
+    );
   });
 }
 

@@ -18,10 +18,9 @@ export const READ_BALANCE = 'accounts:read-balance';
  */
 export async function createAuthorizationPayload(input: PayloadInput<AccountArgs, EntityManager>) {
   const { user, args, em } = input;
-  const membership = await em!.getConnection().execute<{ role: string }[]>(
-    'select role from account_member where account_id = ? and user_id = ?',
-    [args.account, user.id],
-  );
+  const membership = await em!
+    .getConnection()
+    .execute<{ role: string }[]>('select role from account_member where account_id = ? and user_id = ?', [args.account, user.id]);
   if (membership.length === 0) throw new ForbiddenError(`You are not a member of account ${args.account}.`);
   return {
     ...standardClaims(input),

@@ -32,7 +32,9 @@ export interface DemoIdentity {
 
 /** The newest key of the demo issuer under `dir`, created on first start. */
 async function demoKeyFile(dir: string): Promise<string> {
-  const existing = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${DEMO_ISSUER}-`) && name.endsWith('.pem'));
+  const existing = (await readdir(dir).catch(() => [] as string[])).filter(
+    (name) => name.startsWith(`${DEMO_ISSUER}-`) && name.endsWith('.pem'),
+  );
   const newest = existing.sort().at(-1);
   if (newest) return newest;
   const path = await writeKeyFile({ issuer: DEMO_ISSUER, dir });

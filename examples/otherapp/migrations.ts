@@ -32,6 +32,4 @@ export class Migration20261128110000Otherapp extends Migration {
 }
 
 /** Listed, not globbed, so they run from compiled code. */
-export const otherappMigrations: MigrationObject[] = [
-  { name: 'Migration20261128110000Otherapp', class: Migration20261128110000Otherapp },
-];
+export const otherappMigrations: MigrationObject[] = [{ name: 'Migration20261128110000Otherapp', class: Migration20261128110000Otherapp }];

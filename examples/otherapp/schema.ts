@@ -1,21 +1,14 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { ResolverMap } from 'graphql-sso';
 import { parse, type GraphQLSchema } from 'graphql';
-import {
-  applyAuthDirectives,
-  definePolicies,
-  ForbiddenError,
-  type AuthDirectivesOptions,
-  type SsoContext,
-} from 'graphql-sso';
+import { applyAuthDirectives, definePolicies, ForbiddenError, type AuthDirectivesOptions, type SsoContext } from 'graphql-sso';
 import type { Account, LocalUser } from './entities.js';
 import type { AccountService } from './services.js';
 
 export type OtherappContext = SsoContext<LocalUser> & { accounts: AccountService };
 
 export const typeDefs = parse(/* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@requiresScopes", "@policy"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@requiresScopes", "@policy"])
 
   type Account @key(fields: "id") {
     id: ID!
@@ -73,5 +66,8 @@ const resolvers: ResolverMap<OtherappContext> = {
 
 /** otherapp's schema: a Federation 2 subgraph whose directives it enforces itself. */
 export function buildOtherappSchema(options: Pick<AuthDirectivesOptions<OtherappContext>, 'mode'> = {}): GraphQLSchema {
-  return applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers }]), { ...options, policies } as AuthDirectivesOptions<OtherappContext>);
+  return applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers }]), {
+    ...options,
+    policies,
+  } as AuthDirectivesOptions<OtherappContext>);
 }

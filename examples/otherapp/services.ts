@@ -39,7 +39,12 @@ export class LocalUserService {
     let user = await this.em.findOne(LocalUser, { issuer, externalId });
     if (!user) {
       // Two first requests of one user may race: the unique key settles it.
-      await this.em.createQueryBuilder(LocalUser).insert({ issuer, externalId, email }).onConflict(['issuer', 'externalId']).ignore().execute();
+      await this.em
+        .createQueryBuilder(LocalUser)
+        .insert({ issuer, externalId, email })
+        .onConflict(['issuer', 'externalId'])
+        .ignore()
+        .execute();
       user = await this.em.findOneOrFail(LocalUser, { issuer, externalId });
     } else if (user.email !== email) {
       user.email = email;

@@ -91,8 +91,9 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       // The cache spares the signature check of a token seen before, never the session check below.
       const auth = await runHook('decodeJwtToken', () => settings.decodeJwtToken(token, { settings, keys, cache }));
       const authenticate = () =>
-        runHook('authenticatePayload', () =>
-          settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>,
+        runHook(
+          'authenticatePayload',
+          () => settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>,
         );
       if (settings.verifySessionToken) {
         const user = await authenticate();

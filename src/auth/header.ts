@@ -26,10 +26,7 @@ export function parseAuthorizationHeader(
   const schemeEnd = trimmed.search(WHITESPACE);
   const given = schemeEnd === -1 ? trimmed : trimmed.slice(0, schemeEnd);
   if (given.toLowerCase() !== scheme.toLowerCase()) {
-    throw new AuthenticationError(
-      'AUTH_HEADER_INVALID',
-      `Invalid token header. Expected "Authorization: ${scheme} <token>".`,
-    );
+    throw new AuthenticationError('AUTH_HEADER_INVALID', `Invalid token header. Expected "Authorization: ${scheme} <token>".`);
   }
   if (schemeEnd === -1) {
     throw new AuthenticationError('AUTH_HEADER_INVALID', 'Invalid token header. No credentials provided.');

@@ -24,7 +24,13 @@ const STABLE_AFTER_MS = 60_000;
  * a start-up failure (bad settings, port in use, database down): the primary stops and exits 1
  * rather than restart it forever.
  */
-export function runCluster({ workers, logger, onListening, stopTimeout = 30_000, restartDelay = { min: 1000, max: 30_000 } }: ClusterOptions): void {
+export function runCluster({
+  workers,
+  logger,
+  onListening,
+  stopTimeout = 30_000,
+  restartDelay = { min: 1000, max: 30_000 },
+}: ClusterOptions): void {
   let stopping = false;
   let started = false;
   let delay = restartDelay.min;

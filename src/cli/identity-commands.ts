@@ -12,7 +12,10 @@ import { createCliLogger, readConfig } from './runtime.js';
  * Runs `work` on the database with the config's entities and migrations, migrated first (the
  * application's migrations too); closes it after.
  */
-async function withMigratedDatabase<T>(configPath: string | undefined, work: (db: Database, settings: SsoSettings) => Promise<T>): Promise<T> {
+async function withMigratedDatabase<T>(
+  configPath: string | undefined,
+  work: (db: Database, settings: SsoSettings) => Promise<T>,
+): Promise<T> {
   const settings = resolveSettings(await readConfig(configPath));
   const db = await openIdentityDatabase({ settings, logger: createCliLogger() });
   try {

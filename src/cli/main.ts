@@ -33,7 +33,9 @@ async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (end with Ctrl-D): ');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const program = new Command('graphql-sso')
@@ -42,7 +44,9 @@ const program = new Command('graphql-sso')
 
 program
   .command('serve')
-  .description('run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz, GET /readyz); SIGHUP reloads its key files, SIGTERM drains')
+  .description(
+    'run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz, GET /readyz); SIGHUP reloads its key files, SIGTERM drains',
+  )
   .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default(4000).argParser(port))
   .option('--host <host>', 'interface to listen on (default: all)')
   .option('-c, --config <file>', CONFIG_HELP)
@@ -80,7 +84,9 @@ keys
   .requiredOption('--issuer <name>', 'the issuer (identity) the key signs for')
   .option('-c, --config <file>', 'settings file to update (.json, .js, .mjs, .ts); default $SSO_CONFIG')
   .option('--dir <dir>', "folder to write into (default: the config's keyStoreRoot)")
-  .addOption(new Option('--algorithm <alg>', "signing algorithm (default: the config's encodeAlgorithm, else RS256)").choices(SUPPORTED_ALGORITHMS))
+  .addOption(
+    new Option('--algorithm <alg>', "signing algorithm (default: the config's encodeAlgorithm, else RS256)").choices(SUPPORTED_ALGORITHMS),
+  )
   .action(async (options: { issuer: string; config?: string; dir?: string; algorithm?: Algorithm }) => {
     const config = options.config || process.env.SSO_CONFIG;
     if (!config) throw new InvalidArgumentError('no config to update: pass --config FILE or set SSO_CONFIG');
@@ -89,7 +95,10 @@ keys
     if (result.updated) {
       lines.push(`Updated ${result.config}:`, ...result.change.map((line) => `  ${line}`));
     } else {
-      lines.push(`${result.config} is not rewritten (only .json configs are); make this change in it:`, ...result.change.map((line) => `  ${line}`));
+      lines.push(
+        `${result.config} is not rewritten (only .json configs are); make this change in it:`,
+        ...result.change.map((line) => `  ${line}`),
+      );
     }
     lines.push(
       'Then reload the identity service (kill -HUP <pid of graphql-sso serve>) and give the new public key to services that read key files.',
@@ -107,7 +116,9 @@ users
   .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; email?: string; passwordStdin?: boolean; config?: string }) => {
     if (!options.passwordStdin) {
-      throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users create --username alice --password-stdin');
+      throw new InvalidArgumentError(
+        '--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users create --username alice --password-stdin',
+      );
     }
     const password = await readStdin();
     const { createUser } = await identityCommands();
@@ -115,7 +126,11 @@ users
   });
 
 /** Runs `change` on the user named `username` and prints what it says. */
-async function withUser(configPath: string | undefined, username: string, change: (users: import('../identity/user-service.js').UserService, userId: string) => Promise<string>): Promise<void> {
+async function withUser(
+  configPath: string | undefined,
+  username: string,
+  change: (users: import('../identity/user-service.js').UserService, userId: string) => Promise<string>,
+): Promise<void> {
   const { changeUser } = await identityCommands();
   process.stdout.write(`${await changeUser(configPath, username, change)}\n`);
 }
@@ -130,10 +145,16 @@ users
   .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; passwordStdin?: boolean; config?: string }) => {
     if (!options.passwordStdin) {
-      throw new InvalidArgumentError('--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users set-password --username alice --password-stdin');
+      throw new InvalidArgumentError(
+        '--password-stdin is required: pipe the password in, e.g. printf %s "$PASSWORD" | graphql-sso users set-password --username alice --password-stdin',
+      );
     }
     const password = await readStdin();
-    await withUser(options.config, options.username, async (users, id) => `Password changed for ${options.username}; ${revokedNote(await users.setPassword(id, password))}`);
+    await withUser(
+      options.config,
+      options.username,
+      async (users, id) => `Password changed for ${options.username}; ${revokedNote(await users.setPassword(id, password))}`,
+    );
   });
 
 users
@@ -142,7 +163,11 @@ users
   .requiredOption('--username <username>', 'login name')
   .option('-c, --config <file>', CONFIG_HELP)
   .action(async (options: { username: string; config?: string }) => {
-    await withUser(options.config, options.username, async (users, id) => `Deactivated ${options.username}; ${revokedNote(await users.setActive(id, false))}`);
+    await withUser(
+      options.config,
+      options.username,
+      async (users, id) => `Deactivated ${options.username}; ${revokedNote(await users.setActive(id, false))}`,
+    );
   });
 
 users

@@ -105,7 +105,10 @@ export async function rotateKey(options: RotateKeyOptions): Promise<RotateKeyRes
     // As serve would load it: every listed key file must be usable with the new one first.
     KeyStore.load(resolveSettings({ ...current, privateKeys, ...(publicKeys ? { publicKeys } : {}) }), { cwd });
 
-    const show = (list: string | string[] | undefined) => `[${asList(list).map((f) => JSON.stringify(f)).join(', ')}]`;
+    const show = (list: string | string[] | undefined) =>
+      `[${asList(list)
+        .map((f) => JSON.stringify(f))
+        .join(', ')}]`;
     const change = [`privateKeys.${issuer}: ${show(privateKeys[issuer])}`];
     if (publicKeys) change.push(`publicKeys.${issuer}: ${show(publicKeys[issuer])}`);
     if (!isJson) return { ...result, updated: false, change };

@@ -49,7 +49,8 @@ function comparable(settings: SsoSettings, key: keyof SsoSettings): unknown {
 /** Settings (other than key files) whose value differs: a reload does not apply them, a restart does. */
 export function settingsNeedingRestart(running: SsoSettings, next: SsoSettings): string[] {
   return (Object.keys(next) as (keyof SsoSettings)[]).filter(
-    (key) => !KEY_SETTINGS.has(key) && typeof next[key] !== 'function' && !isDeepStrictEqual(comparable(next, key), comparable(running, key)),
+    (key) =>
+      !KEY_SETTINGS.has(key) && typeof next[key] !== 'function' && !isDeepStrictEqual(comparable(next, key), comparable(running, key)),
   );
 }
 
@@ -62,7 +63,10 @@ export async function serveSettings(config: SsoConfig, logger: Logger): Promise<
   if (hasKeys || process.env.NODE_ENV === 'production') {
     const settings = resolveSettings(config);
     if (!hasKeys) {
-      throw new SettingsError('privateKeys', 'no signing key is configured (NODE_ENV=production creates no development key); run `graphql-sso keys generate`');
+      throw new SettingsError(
+        'privateKeys',
+        'no signing key is configured (NODE_ENV=production creates no development key); run `graphql-sso keys generate`',
+      );
     }
     return settings;
   }

@@ -25,10 +25,16 @@ export const DEFAULT_SETTINGS: Readonly<SsoSettings> = freeze(v.parse(SETTINGS, 
 function checkTogether(settings: SsoSettings): void {
   const keyed = Object.keys({ ...settings.publicKeys, ...settings.privateKeys, ...settings.jwksUrls }).length > 0;
   if (settings.verifyAudience && settings.identity === null && keyed) {
-    throw new SettingsError('identity', 'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service');
+    throw new SettingsError(
+      'identity',
+      'is required while verifyAudience is true: tokens are accepted only when their "aud" names this service',
+    );
   }
   if (settings.identity !== null && Object.keys(settings.privateKeys).length > 0 && !(settings.identity in settings.privateKeys)) {
-    throw new SettingsError(`privateKeys.${settings.identity}`, `no private key is configured for identity "${settings.identity}", so it cannot issue tokens`);
+    throw new SettingsError(
+      `privateKeys.${settings.identity}`,
+      `no private key is configured for identity "${settings.identity}", so it cannot issue tokens`,
+    );
   }
 }
 

@@ -97,13 +97,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { orm, kind: 'postgresql', describe: () => withoutPassword(options.url!), close: () => orm.close() };
   }
   // PGlite is loaded only here: a service on a PostgreSQL server need not install it.
-  const { embeddedDir, findRunningEmbedded, startEmbedded } = await importFeature('the embedded database (no DATABASE_URL)', () => import('./embedded.js'));
+  const { embeddedDir, findRunningEmbedded, startEmbedded } = await importFeature(
+    'the embedded database (no DATABASE_URL)',
+    () => import('./embedded.js'),
+  );
   const dir = embeddedDir(options.dataDir);
   // PGlite is one connection: its socket multiplexes clients, each of which keeps one.
   const remote = options.serveEmbedded ? null : await findRunningEmbedded(dir);
   if (remote) {
     const orm = await initOrm(remote, options, 1, false);
-    return { orm, kind: 'embedded-remote', describe: () => `embedded PGlite at ${dir} (through the running server)`, close: () => orm.close() };
+    return {
+      orm,
+      kind: 'embedded-remote',
+      describe: () => `embedded PGlite at ${dir} (through the running server)`,
+      close: () => orm.close(),
+    };
   }
   const embedded: EmbeddedServer = await startEmbedded(dir, { share: options.serveEmbedded ?? false });
   let orm: MikroORM;

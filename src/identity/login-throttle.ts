@@ -114,9 +114,16 @@ export class LoginThrottle {
 export function createLoginThrottle(settings: SsoSettings, orm: MikroORM, options: LoginThrottleOptions = {}): LoginThrottle | null {
   const limits = settings.loginThrottle;
   if (limits === null) return null;
-  const timing: ThrottleTiming = { backoffBase: limits.backoff.base * 1000, backoffMax: limits.backoff.max * 1000, window: limits.window * 1000 };
+  const timing: ThrottleTiming = {
+    backoffBase: limits.backoff.base * 1000,
+    backoffMax: limits.backoff.max * 1000,
+    window: limits.window * 1000,
+  };
   if (settings.redisUrl === null) {
-    return new LoginThrottle(new PostgresThrottleStore(orm, timing), limits, { ...options, pruneInterval: Math.min(timing.window, 3_600_000) });
+    return new LoginThrottle(new PostgresThrottleStore(orm, timing), limits, {
+      ...options,
+      pruneInterval: Math.min(timing.window, 3_600_000),
+    });
   }
   // Logins fail (503) after one reconnection attempt rather than wait for Redis to come back.
   // ioredis is loaded only here: a service without `redisUrl` need not install it.

@@ -8,7 +8,7 @@ import type { SsoSettings } from '../config/settings.js';
 import { MeResolver } from './graphql/me-resolver.js';
 import { SessionResolver } from './graphql/session-resolver.js';
 import { createTokenResolver } from './graphql/token-resolver.js';
-import type { IdentityContext } from './services.js';
+import type { IdentityContext } from './components.js';
 
 /** The Federation 2 version and directives the identity subgraph declares. */
 export const FEDERATION_LINK =

@@ -23,7 +23,6 @@ export interface SessionActor {
   admin: boolean;
 }
 
-
 /** Queries and changes of the `SessionToken` aggregate. */
 export class SessionService implements SessionAuthenticator {
   private readonly lastUsedInterval: number;
@@ -53,7 +52,12 @@ export class SessionService implements SessionAuthenticator {
     if (session) {
       session.version += 1;
     } else {
-      session = em.create(SessionToken, { user: em.getReference('User', user.id) as User, clientId, userAgent: request.userAgent, createdAt: now });
+      session = em.create(SessionToken, {
+        user: em.getReference('User', user.id) as User,
+        clientId,
+        userAgent: request.userAgent,
+        createdAt: now,
+      });
     }
     session.ipAddress = request.ip;
     session.lastUsedAt = now;
@@ -100,9 +104,9 @@ export class SessionService implements SessionAuthenticator {
   /** The active sessions of a user, most recently used first. */
   async listActive(userId: string): Promise<SessionToken[]> {
     if (!isUuid(userId)) return [];
-    return this.orm.em
-      .fork()
-      .find(SessionToken, { user: userId, ...this.activeAt(this.now()) } as FilterQuery<SessionToken>, { orderBy: { lastUsedAt: 'desc nulls last', createdAt: 'desc' } });
+    return this.orm.em.fork().find(SessionToken, { user: userId, ...this.activeAt(this.now()) } as FilterQuery<SessionToken>, {
+      orderBy: { lastUsedAt: 'desc nulls last', createdAt: 'desc' },
+    });
   }
 
   /** The sessions `actor` may list: their own, or anyone's for an administrator. */
@@ -181,7 +185,10 @@ export class SessionService implements SessionAuthenticator {
     }
     const lastUsed = (session.lastUsedAt ?? session.createdAt).getTime();
     if (sessionIdleTimeout !== null && lastUsed + sessionIdleTimeout * 1000 <= now) {
-      throw new AuthenticationError('SESSION_EXPIRED', `Session has expired after ${sessionIdleTimeout} seconds without use: log in again.`);
+      throw new AuthenticationError(
+        'SESSION_EXPIRED',
+        `Session has expired after ${sessionIdleTimeout} seconds without use: log in again.`,
+      );
     }
   }
 
@@ -195,11 +202,9 @@ export class SessionService implements SessionAuthenticator {
     // The cached copy too, so that this process does not try again within the interval.
     session.lastUsedAt = changes.lastUsedAt!;
     try {
-      await this.orm.em.fork().nativeUpdate(
-        SessionToken,
-        { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] },
-        changes,
-      );
+      await this.orm.em
+        .fork()
+        .nativeUpdate(SessionToken, { id: session.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] }, changes);
     } catch (error) {
       // Bookkeeping: a session already checked is not refused because the database just went away.
       if (!isDatabaseUnavailable(error)) throw error;

@@ -6,14 +6,14 @@ import { withScopeClaim } from '../jwt/payloads.js';
 import { runHook } from '../lib/hooks.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
-import type { IdentityServices } from './services.js';
+import type { IdentityComponents } from './components.js';
 
 /**
  * Signs with the `encodeJwtToken` hook. The hooks of this file run through `runHook`: what one
  * throws unexpectedly becomes a `HookError`, answered `INTERNAL_SERVER_ERROR` and logged with its
  * cause, while the `ForbiddenError` of a payload hook refusing a token keeps its answer.
  */
-async function encode({ settings, keys, metrics }: IdentityServices, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
+async function encode({ settings, keys, metrics }: IdentityComponents, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
   const token = await runHook('encodeJwtToken', () => settings.encodeJwtToken(payload, { settings, keys }));
   metrics?.tokenIssued(type);
   return token;
@@ -42,7 +42,7 @@ export const CLIENT_ID_MAX_LENGTH = 1000;
  * refused (`TooManyRequestsError`) before the password is evaluated. A username the database
  * cannot hold (a NUL character) names no user, and is refused like any unknown user.
  */
-function verifyCredentials(services: IdentityServices, username: string, password: string, request: RequestInfo): Promise<User> {
+function verifyCredentials(services: IdentityComponents, username: string, password: string, request: RequestInfo): Promise<User> {
   const verify = () => services.users.verifyCredentials(username.includes('\0') ? '' : username, password);
   return services.loginThrottle ? services.loginThrottle.attempt({ username, ip: request.ip }, verify) : verify();
 }
@@ -53,7 +53,7 @@ function verifyCredentials(services: IdentityServices, username: string, passwor
  * A client id the database cannot hold is bad input, refused before anything is counted. Each
  * attempt is counted by outcome (`metrics.login`); bad input is not an attempt.
  */
-export async function issueSessionToken(services: IdentityServices, login: LoginInput): Promise<string> {
+export async function issueSessionToken(services: IdentityComponents, login: LoginInput): Promise<string> {
   try {
     const token = await logIn(services, login);
     services.metrics?.login('success');
@@ -65,7 +65,7 @@ export async function issueSessionToken(services: IdentityServices, login: Login
   }
 }
 
-async function logIn(services: IdentityServices, { username, password, clientId, request }: LoginInput): Promise<string> {
+async function logIn(services: IdentityComponents, { username, password, clientId, request }: LoginInput): Promise<string> {
   const client = clientId ?? '';
   if (client.length > CLIENT_ID_MAX_LENGTH || client.includes('\0')) {
     throw new InputError(`clientId must be at most ${CLIENT_ID_MAX_LENGTH} characters, without NUL characters.`);
@@ -75,7 +75,7 @@ async function logIn(services: IdentityServices, { username, password, clientId,
 }
 
 /** Obtains (or reuses) the session of a user whose credentials were checked, and signs its token. */
-async function signSessionToken(services: IdentityServices, user: User, client: string, request: RequestInfo): Promise<string> {
+async function signSessionToken(services: IdentityComponents, user: User, client: string, request: RequestInfo): Promise<string> {
   const sessionToken = await services.sessions.obtain(user, client, request);
   const payload = await runHook('createSessionPayload', () =>
     services.settings.createSessionPayload(
@@ -95,7 +95,10 @@ const SESSION_TOKEN_REQUIRED = 'A session token is required: log in with obtainS
 export function assertSessionToken(auth: TokenPayload | null): asserts auth is TokenPayload {
   if (!auth) throw new AuthenticationError('NOT_AUTHENTICATED', SESSION_TOKEN_REQUIRED);
   if (auth.token !== TOKEN_SESSION) {
-    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required; an authorization token cannot obtain further tokens.');
+    throw new AuthenticationError(
+      'TOKEN_TYPE_INVALID',
+      'A session token is required; an authorization token cannot obtain further tokens.',
+    );
   }
 }
 
@@ -104,7 +107,7 @@ export function assertSessionToken(auth: TokenPayload | null): asserts auth is T
  * arguments (`authorizationArgs`). Behind GraphQL `obtainAuthorizationToken` and `POST /authorize/`.
  */
 export async function issueAuthorizationToken(
-  services: IdentityServices,
+  services: IdentityComponents,
   { auth, user, args, request }: { auth: TokenPayload | null; user: User | null; args: Record<string, unknown>; request: RequestInfo },
 ): Promise<string> {
   assertSessionToken(auth);
@@ -124,12 +127,21 @@ export async function issueAuthorizationToken(
  * The current password is checked through the login throttle, as a login's is.
  */
 export async function changePassword(
-  services: IdentityServices,
-  { auth, user, currentPassword, newPassword, request }: { auth: TokenPayload | null; user: User | null; currentPassword: string; newPassword: string; request: RequestInfo },
+  services: IdentityComponents,
+  {
+    auth,
+    user,
+    currentPassword,
+    newPassword,
+    request,
+  }: { auth: TokenPayload | null; user: User | null; currentPassword: string; newPassword: string; request: RequestInfo },
 ): Promise<string> {
   if (!auth || !user) throw new AuthenticationError('NOT_AUTHENTICATED', 'A session token is required to change the password.');
   if (auth.token !== TOKEN_SESSION) {
-    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required to change the password; an authorization token cannot.');
+    throw new AuthenticationError(
+      'TOKEN_TYPE_INVALID',
+      'A session token is required to change the password; an authorization token cannot.',
+    );
   }
   // The current password is asked again, so a stolen token alone cannot take the account over.
   try {

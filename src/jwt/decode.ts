@@ -30,7 +30,8 @@ export async function decodeJwtToken(token: string, { settings, keys, now = nowI
 
   let byKeyId = settings.verifySignature ? verifyByKeyId(token, settings.acceptedIssuers, keys) : undefined;
   if (byKeyId instanceof Promise) byKeyId = await byKeyId;
-  const { payload, key, kid } = byKeyId !== undefined && 'payload' in byKeyId ? byKeyId : await verifyByIssuer(token, settings, keys, byKeyId?.refused);
+  const { payload, key, kid } =
+    byKeyId !== undefined && 'payload' in byKeyId ? byKeyId : await verifyByIssuer(token, settings, keys, byKeyId?.refused);
   const claims = validateClaims(payload, {
     audience: settings.verifyAudience ? settings.identity : null,
     verifyExpiration: settings.verifyExpiration,

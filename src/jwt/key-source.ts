@@ -3,7 +3,10 @@ import type { TokenSettings } from './options.js';
 import { RemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
 
 /** The settings that name keys. */
-export type KeySourceSettings = Pick<TokenSettings, 'keyStoreRoot' | 'publicKeys' | 'privateKeys' | 'jwksUrls' | 'decodeAlgorithms' | 'encodeAlgorithm'>;
+export type KeySourceSettings = Pick<
+  TokenSettings,
+  'keyStoreRoot' | 'publicKeys' | 'privateKeys' | 'jwksUrls' | 'decodeAlgorithms' | 'encodeAlgorithm'
+>;
 
 export type KeySourceOptions = Pick<RemoteKeySetOptions, 'maxAge' | 'cooldown' | 'timeout' | 'fetch' | 'onError'> & { cwd?: string };
 
@@ -15,7 +18,11 @@ export function createKeySource(settings: KeySourceSettings, options: KeySourceO
   const hasFiles = Object.keys(settings.publicKeys).length + Object.keys(settings.privateKeys).length > 0;
   const store = hasFiles ? KeyStore.load(settings, { cwd: options.cwd }) : null;
   if (Object.keys(settings.jwksUrls).length === 0) return store ?? KeyStore.load(settings);
-  const remote = new RemoteKeySet({ ...options, issuers: settings.jwksUrls, algorithms: settings.decodeAlgorithms ?? [settings.encodeAlgorithm] });
+  const remote = new RemoteKeySet({
+    ...options,
+    issuers: settings.jwksUrls,
+    algorithms: settings.decodeAlgorithms ?? [settings.encodeAlgorithm],
+  });
   if (!store) return remote;
   const sourceOf = (issuer: string) => (issuer in settings.jwksUrls ? remote : store);
   return {

@@ -140,7 +140,9 @@ export class KeyStore implements KeySource, SigningKeySource {
       // jsonwebtoken writes and reads token headers byte for byte as Latin-1: any other kid
       // would be signed as bytes no verifier reads back as its text.
       if (!PRINTABLE_ASCII.test(kid)) {
-        throw new SettingsError(setting, `key file ${file}: its key id ${JSON.stringify(kid)} (the file name) must be printable ASCII`, { file });
+        throw new SettingsError(setting, `key file ${file}: its key id ${JSON.stringify(kid)} (the file name) must be printable ASCII`, {
+          file,
+        });
       }
       const loaded: LoadedKey = {
         kid,
@@ -176,9 +178,13 @@ export class KeyStore implements KeySource, SigningKeySource {
       }
       const bits = current.publicKey.asymmetricKeyDetails?.modulusLength;
       if (bits !== undefined && bits < 2048) {
-        throw new SettingsError(`privateKeys.${issuer}`, `key file ${current.file} holds an RSA key of ${bits} bits; tokens are signed only with 2048 bits or more`, {
-          file: current.file,
-        });
+        throw new SettingsError(
+          `privateKeys.${issuer}`,
+          `key file ${current.file} holds an RSA key of ${bits} bits; tokens are signed only with 2048 bits or more`,
+          {
+            file: current.file,
+          },
+        );
       }
       signing.set(issuer, { issuer, kid: current.kid, privateKey: current.privateKey!, algorithms });
     }

@@ -45,7 +45,13 @@ export interface TokenContext<S extends TokenSettings = TokenSettings> {
 }
 
 /** The `encodeJwtToken` setting: a payload in, a signed token out. */
-export type EncodeJwtToken<S extends TokenSettings = TokenSettings> = (payload: UnsignedPayload, context: TokenContext<S>) => string | Promise<string>;
+export type EncodeJwtToken<S extends TokenSettings = TokenSettings> = (
+  payload: UnsignedPayload,
+  context: TokenContext<S>,
+) => string | Promise<string>;
 
 /** The `decodeJwtToken` setting: a token in, its verified payload out; throw `AuthenticationError` to refuse it. */
-export type DecodeJwtToken<S extends TokenSettings = TokenSettings> = (token: string, context: TokenContext<S>) => TokenPayload | Promise<TokenPayload>;
+export type DecodeJwtToken<S extends TokenSettings = TokenSettings> = (
+  token: string,
+  context: TokenContext<S>,
+) => TokenPayload | Promise<TokenPayload>;

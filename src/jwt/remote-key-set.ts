@@ -66,7 +66,16 @@ export class RemoteKeySet implements KeySource {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
     for (const [issuer, url] of Object.entries(options.issuers)) {
-      this.caches.set(issuer, { issuer, url, loaded: false, keys: new Map(), first: undefined, fetchedAt: -Infinity, attemptedAt: -Infinity, inFlight: undefined });
+      this.caches.set(issuer, {
+        issuer,
+        url,
+        loaded: false,
+        keys: new Map(),
+        first: undefined,
+        fetchedAt: -Infinity,
+        attemptedAt: -Infinity,
+        inFlight: undefined,
+      });
     }
   }
 

@@ -86,7 +86,8 @@ export class VerifiedTokenCache {
 
   constructor(options: VerifiedTokenCacheOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a whole number of 1 or more (got ${maxEntries})`);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a whole number of 1 or more (got ${maxEntries})`);
     this.maxEntries = maxEntries;
     this.entries = new LRUCache({
       max: maxEntries,

@@ -4,7 +4,18 @@ import { ServiceUnavailableError } from '../errors.js';
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable right now; try again shortly.';
 
 /** The network failing under the driver: nobody answers, or the connection broke. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+]);
 
 /**
  * SQLSTATEs of a server that is going away, starting, overloaded or timed out: class 08

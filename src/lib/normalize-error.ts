@@ -73,7 +73,15 @@ function ssoErrorOf(raw: unknown): SsoError | null {
 }
 
 function masked(error?: SsoError): NormalizedError {
-  return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_ERROR_MESSAGE, reason: 'INTERNAL', headers: {}, error, internal: true };
+  return {
+    status: 500,
+    code: 'INTERNAL_SERVER_ERROR',
+    message: INTERNAL_ERROR_MESSAGE,
+    reason: 'INTERNAL',
+    headers: {},
+    error,
+    internal: true,
+  };
 }
 
 function answer(code: ClientErrorCode, message: string, reason: string | undefined, scheme: string, retryAfter?: number): NormalizedError {
@@ -88,7 +96,8 @@ function fromSsoError(error: SsoError, scheme: string): NormalizedError {
   if (error instanceof AuthenticationError) normalized = answer('UNAUTHENTICATED', error.message, error.code, scheme);
   else if (error instanceof ForbiddenError) normalized = answer('FORBIDDEN', error.message, error.code, scheme);
   else if (error instanceof InputError) normalized = answer('BAD_USER_INPUT', error.message, error.code, scheme);
-  else if (error instanceof TooManyRequestsError) normalized = answer('TOO_MANY_REQUESTS', error.message, error.code, scheme, error.retryAfter);
+  else if (error instanceof TooManyRequestsError)
+    normalized = answer('TOO_MANY_REQUESTS', error.message, error.code, scheme, error.retryAfter);
   else if (error instanceof ServiceUnavailableError) normalized = answer('SERVICE_UNAVAILABLE', error.message, error.code, scheme);
   else if (error instanceof RequestError) {
     normalized = { ...answer('BAD_REQUEST', error.message, error.code, scheme), status: REQUEST_STATUS[error.code]! };
@@ -125,7 +134,12 @@ export function normalizeError(raw: unknown, options: NormalizeErrorOptions = {}
   const sso = ssoErrorOf(raw);
   if (sso) return fromSsoError(sso, scheme);
   if (raw === null || typeof raw !== 'object') return masked();
-  const { extensions, statusCode, status, message } = raw as { extensions?: Extensions; statusCode?: unknown; status?: unknown; message?: unknown };
+  const { extensions, statusCode, status, message } = raw as {
+    extensions?: Extensions;
+    statusCode?: unknown;
+    status?: unknown;
+    message?: unknown;
+  };
   if (extensions && typeof extensions === 'object') return fromExtensions(extensions, String(message), scheme) ?? masked();
   const httpStatus = typeof statusCode === 'number' ? statusCode : status;
   if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500 && typeof message === 'string') {

@@ -12,8 +12,19 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  ...['authorization', 'cookie', 'password', 'currentPassword', 'newPassword', 'passwordHash', 'password_hash', 'token', 'accessToken', 'refreshToken', 'secret']
-    .flatMap((field) => [field, `*.${field}`]),
+  ...[
+    'authorization',
+    'cookie',
+    'password',
+    'currentPassword',
+    'newPassword',
+    'passwordHash',
+    'password_hash',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'secret',
+  ].flatMap((field) => [field, `*.${field}`]),
 ];
 
 export const REDACTED = '[Redacted]';

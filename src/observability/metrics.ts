@@ -62,8 +62,18 @@ export class SsoMetrics implements TokenVerificationObserver, DatabaseObserver {
       registers,
       collect: () => this.flushValidTokens(),
     });
-    this.logins = new Counter({ name: 'sso_logins_total', help: 'Login attempts (obtainSessionToken, POST /session/), by outcome.', labelNames: ['outcome'], registers });
-    this.throttled = new Counter({ name: 'sso_login_throttled_total', help: 'Login attempts refused by the throttle, by what it keyed them by.', labelNames: ['kind'], registers });
+    this.logins = new Counter({
+      name: 'sso_logins_total',
+      help: 'Login attempts (obtainSessionToken, POST /session/), by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.throttled = new Counter({
+      name: 'sso_login_throttled_total',
+      help: 'Login attempts refused by the throttle, by what it keyed them by.',
+      labelNames: ['kind'],
+      registers,
+    });
     this.databaseErrors = new Counter({ name: 'sso_database_errors_total', help: 'Database queries that failed.', registers });
     this.queryDuration = new Histogram({
       name: 'sso_database_query_duration_seconds',
@@ -72,7 +82,8 @@ export class SsoMetrics implements TokenVerificationObserver, DatabaseObserver {
       registers,
     });
     for (const type of ['session', 'authorization'] satisfies IssuedTokenType[]) this.tokensIssued.inc({ type }, 0);
-    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'] satisfies LoginOutcome[]) this.logins.inc({ outcome }, 0);
+    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'] satisfies LoginOutcome[])
+      this.logins.inc({ outcome }, 0);
     for (const kind of THROTTLE_KINDS) this.throttled.inc({ kind }, 0);
     this.verifications.inc(VALID, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });

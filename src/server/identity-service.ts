@@ -12,7 +12,7 @@ import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
 import { buildIdentitySchema } from '../identity/schema.js';
 import type { LoginThrottleOptions, ThrottleKind } from '../identity/login-throttle.js';
-import { createIdentityServices, type IdentityContext, type IdentityServices } from '../identity/services.js';
+import { createIdentityComponents, type IdentityContext, type IdentityComponents } from '../identity/components.js';
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
@@ -76,7 +76,7 @@ export class IdentityService {
   private closing: Promise<void> | null = null;
 
   private constructor(
-    readonly services: IdentityServices,
+    readonly services: IdentityComponents,
     readonly schema: GraphQLSchema,
     readonly apollo: ApolloServer<IdentityContext>,
     readonly logger: Logger,
@@ -108,12 +108,17 @@ export class IdentityService {
       metrics?.loginThrottled(kind);
       options.loginThrottle?.onThrottled?.(kind);
     };
-    const services: IdentityServices = {
-      ...createIdentityServices(settings, keys, orm, options.sessions, { logger, ...options.loginThrottle, onThrottled }),
+    const services: IdentityComponents = {
+      ...createIdentityComponents(settings, keys, orm, options.sessions, { logger, ...options.loginThrottle, onThrottled }),
       metrics,
     };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
-    const { app, server } = createHttpApp({ logger, maxBodyBytes: settings.limits.maxBodyBytes, scheme: settings.authenticateHeader, quietPaths: QUIET_PATHS });
+    const { app, server } = createHttpApp({
+      logger,
+      maxBodyBytes: settings.limits.maxBodyBytes,
+      scheme: settings.authenticateHeader,
+      quietPaths: QUIET_PATHS,
+    });
     const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
     const limits = requestLimits<IdentityContext>(settings, { nodeEnv });
     const apollo = new ApolloServer<IdentityContext>({

@@ -5,12 +5,20 @@ import { ssoAuthChecker, type SsoContext } from '../../src/index.js';
 
 /** What type-graphql hands an authChecker, for the context only ssoAuthChecker reads. */
 function check(auth: Record<string, unknown> | null, scopes: string[]) {
-  const context = { auth, user: Promise.resolve(auth ? { id: 'u1' } : null), token: null, request: { ip: null, userAgent: '' } } as unknown as SsoContext;
+  const context = {
+    auth,
+    user: Promise.resolve(auth ? { id: 'u1' } : null),
+    token: null,
+    request: { ip: null, userAgent: '' },
+  } as unknown as SsoContext;
   return ssoAuthChecker({ context, root: {}, args: {}, info: {} as never }, scopes);
 }
 
 async function codeOf(result: boolean | Promise<boolean>): Promise<unknown> {
-  const error = await Promise.resolve(result).then(() => null, (e: unknown) => e);
+  const error = await Promise.resolve(result).then(
+    () => null,
+    (e: unknown) => e,
+  );
   return error instanceof GraphQLError ? error.extensions.code : error;
 }
 

@@ -118,9 +118,10 @@ describe('another service verifies tokens with public keys only and get-or-creat
     const res = await ask(auth);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.data, { whoami: null, claims: `auth:${alice.id}` });
-    assert.deepEqual(res.body.errors.map((e: any) => [e.path, e.extensions.code, e.message]), [
-      [['whoami'], 'UNAUTHENTICATED', 'User inactive or deleted.'],
-    ]);
+    assert.deepEqual(
+      res.body.errors.map((e: any) => [e.path, e.extensions.code, e.message]),
+      [[['whoami'], 'UNAUTHENTICATED', 'User inactive or deleted.']],
+    );
     await db.orm.em.fork().nativeUpdate(LocalUser, {}, { isActive: true });
   });
 
@@ -239,7 +240,10 @@ describe('a subgraph whose own authenticatePayload fails when ctx.user is first 
       };
       const res = await ask();
       assert.deepEqual(res.body.data, { claims: 'auth', whoami: null, secret: null, mine: null });
-      assert.deepEqual(errorsOf(res.body), ['mine', 'secret', 'whoami'].map((field) => [field, code, error.message]));
+      assert.deepEqual(
+        errorsOf(res.body),
+        ['mine', 'secret', 'whoami'].map((field) => [field, code, error.message]),
+      );
     }
     assert.equal(errorLines().length, before, 'refusals are no server errors');
   });
@@ -249,6 +253,9 @@ describe('a subgraph whose own authenticatePayload fails when ctx.user is first 
       throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
     };
     const res = await ask();
-    assert.deepEqual(errorsOf(res.body).map(([, code]) => code), ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
+    assert.deepEqual(
+      errorsOf(res.body).map(([, code]) => code),
+      ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE'],
+    );
   });
 });

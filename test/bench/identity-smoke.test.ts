@@ -13,8 +13,15 @@ function assertWellFormed(section: BenchSection, ratioNames: RegExp[]): void {
   for (const r of section.ratios) {
     assert.ok(Number.isFinite(r.value) && r.value >= 0 && typeof r.met === 'boolean' && r.target.length > 0, `${r.name}: ${r.value}`);
   }
-  for (const name of ratioNames) assert.ok(section.ratios.some((r) => name.test(r.name)), `no ratio ${name}: ${section.ratios.map((r) => r.name).join(', ')}`);
-  assert.ok(section.notes?.some((note) => /^Database: (PostgreSQL|embedded PGlite)/.test(note)), 'the section says which database');
+  for (const name of ratioNames)
+    assert.ok(
+      section.ratios.some((r) => name.test(r.name)),
+      `no ratio ${name}: ${section.ratios.map((r) => r.name).join(', ')}`,
+    );
+  assert.ok(
+    section.notes?.some((note) => /^Database: (PostgreSQL|embedded PGlite)/.test(note)),
+    'the section says which database',
+  );
 }
 
 // They run `graphql-sso serve` on the local PostgreSQL server (TEST_DATABASE_URL's, or 127.0.0.1:5432), else on PGlite.

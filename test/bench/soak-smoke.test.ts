@@ -30,7 +30,10 @@ describe('soak (npm run soak)', () => {
     const report = JSON.parse(stdout) as SoakReport;
     assert.equal(report.durationSec, 3);
     assert.equal(report.unexpected, 0, JSON.stringify(report.unexpectedSamples));
-    assert.deepEqual(report.operations.map((op) => op.name), [...SOAK_OPERATIONS]);
+    assert.deepEqual(
+      report.operations.map((op) => op.name),
+      [...SOAK_OPERATIONS],
+    );
     for (const op of report.operations) {
       assert.ok(op.requests > 0, `${op.name} ran`);
       assert.equal(op.succeeded + op.refused + op.throttled + op.unexpected, op.requests, op.name);
@@ -41,10 +44,22 @@ describe('soak (npm run soak)', () => {
     assert.equal(byName['login (wrong password)']!.succeeded, 0, 'no wrong password logs in');
     assert.equal(byName['me (revoked session)']!.succeeded, 0, 'no revoked session is accepted');
     assert.ok(byName.subgraph!.succeeded > 0 && byName.me!.succeeded > 0 && byName.mint!.succeeded > 0);
-    assert.equal(report.classes.reduce((sum, c) => sum + c.count, 0), report.requests);
-    assert.ok(report.classes.some((c) => c.name === 'HTTP 200 OK'), report.classes.map((c) => c.name).join(', '));
-    assert.ok(report.classes.every((c) => /^(HTTP \d{3} [A-Z_]+|network \S+)$/.test(c.name)), report.classes.map((c) => c.name).join(', '));
-    assert.deepEqual(report.memory.map((m) => m.process), ['identity', 'subgraph']);
+    assert.equal(
+      report.classes.reduce((sum, c) => sum + c.count, 0),
+      report.requests,
+    );
+    assert.ok(
+      report.classes.some((c) => c.name === 'HTTP 200 OK'),
+      report.classes.map((c) => c.name).join(', '),
+    );
+    assert.ok(
+      report.classes.every((c) => /^(HTTP \d{3} [A-Z_]+|network \S+)$/.test(c.name)),
+      report.classes.map((c) => c.name).join(', '),
+    );
+    assert.deepEqual(
+      report.memory.map((m) => m.process),
+      ['identity', 'subgraph'],
+    );
     for (const m of report.memory) {
       for (const value of [m.startMiB, m.warmMiB, m.endMiB, m.peakMiB]) assert.ok(value > 0, `${m.process} RSS ${value}`);
       assert.ok(m.peakMiB >= m.endMiB && m.peakMiB >= m.startMiB, m.process);
@@ -91,7 +106,11 @@ describe('soak (npm run soak)', () => {
     tally.record('me (revoked session)', 'refusal', http(200, 'FORBIDDEN'), 1);
     const me = tally.operations.get('me')!;
     assert.deepEqual([me.requests, me.succeeded, me.unexpected], [5, 1, 4]);
-    assert.deepEqual([tally.operations.get('login')!.throttled, tally.operations.get('login')!.unexpected], [1, 1], 'a right password throttled is unexpected');
+    assert.deepEqual(
+      [tally.operations.get('login')!.throttled, tally.operations.get('login')!.unexpected],
+      [1, 1],
+      'a right password throttled is unexpected',
+    );
     const wrong = tally.operations.get('login (wrong password)')!;
     assert.deepEqual([wrong.refused, wrong.throttled, wrong.unexpected], [1, 1, 1], 'a wrong password that logs in is unexpected');
     assert.equal(tally.operations.get('me (revoked session)')!.unexpected, 1);

@@ -60,7 +60,10 @@ describe('subgraph bench, smoke run', () => {
     for (const pool of ['distinct', 'hot']) {
       for (const label of ['(A)', '(A′)', '(B)', '(C)', '(D)']) {
         for (const unit of ['req/s', 'ms']) {
-          assert.ok(section.measurements.some((m) => m.name.startsWith(label) && m.name.includes(`${pool} tokens`) && m.unit === unit), `${label} ${pool} ${unit}`);
+          assert.ok(
+            section.measurements.some((m) => m.name.startsWith(label) && m.name.includes(`${pool} tokens`) && m.unit === unit),
+            `${label} ${pool} ${unit}`,
+          );
         }
       }
     }

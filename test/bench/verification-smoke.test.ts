@@ -24,7 +24,10 @@ describe('bench sections, smoke runs', () => {
   it('verificationBench', async () => {
     const section = await verificationBench({ smoke: true });
     assertWellFormed(section);
-    assert.ok(section.ratios.some((r) => r.target === '>= 10'), 'the hot-path target is reported');
+    assert.ok(
+      section.ratios.some((r) => r.target === '>= 10'),
+      'the hot-path target is reported',
+    );
   });
 
   it('memoryBench (in a child process)', async () => {

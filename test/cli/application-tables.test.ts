@@ -23,7 +23,8 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 const tableExists = async (url: string, table: string) =>
   (await query<{ exists: boolean }>(url, 'select to_regclass($1) is not null as exists', [table]))[0]!.exists;
 
-const recorded = async (url: string) => (await query<{ name: string }>(url, 'select name from sso_migrations order by id')).map((row) => row.name);
+const recorded = async (url: string) =>
+  (await query<{ name: string }>(url, 'select name from sso_migrations order by id')).map((row) => row.name);
 
 describe("graphql-sso and an application's own tables (entities, migrations)", () => {
   let app: AppDir;
@@ -45,15 +46,21 @@ describe("graphql-sso and an application's own tables (entities, migrations)", (
     app.remove();
   });
 
-  it('migrate --config (a JS config) applies the identity migrations, then the app\'s in order, in one migrations table', async () => {
+  it("migrate --config (a JS config) applies the identity migrations, then the app's in order, in one migrations table", async () => {
     const db = await freshDatabase();
     const env = { DATABASE_URL: db.url };
     const first = await runCli(['migrate', '--config', jsConfig], { env });
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout.trim(), `Applied: ${[...IDENTITY_MIGRATIONS, ...ACCOUNT_MIGRATIONS].join(', ')}`);
     assert.ok(await tableExists(db.url, 'account_member'));
-    const columns = await query<{ column_name: string }>(db.url, "select column_name from information_schema.columns where table_name = 'account_member' order by column_name");
-    assert.deepEqual(columns.map((c) => c.column_name), ['account_id', 'role', 'since', 'user_id']);
+    const columns = await query<{ column_name: string }>(
+      db.url,
+      "select column_name from information_schema.columns where table_name = 'account_member' order by column_name",
+    );
+    assert.deepEqual(
+      columns.map((c) => c.column_name),
+      ['account_id', 'role', 'since', 'user_id'],
+    );
     assert.deepEqual(await recorded(db.url), [...IDENTITY_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
     const again = await runCli(['migrate', '--config', jsConfig], { env });
     assert.equal(again.stdout.trim(), 'Database is up to date.');
@@ -65,11 +72,20 @@ describe("graphql-sso and an application's own tables (entities, migrations)", (
     const server = await startServe(env, ['--config', jsConfig]);
     try {
       assert.ok(await tableExists(db.url, 'account_member'), 'serve applied the app migrations');
-      const alice = await runCli(['users', 'create', '--username', 'alice', '--password-stdin', '--config', jsConfig], { env, input: 'alice-password' });
+      const alice = await runCli(['users', 'create', '--username', 'alice', '--password-stdin', '--config', jsConfig], {
+        env,
+        input: 'alice-password',
+      });
       assert.equal(alice.code, 0, alice.stderr);
-      const bob = await runCli(['users', 'create', '--username', 'bob', '--password-stdin', '--config', jsConfig], { env, input: 'bob-password' });
+      const bob = await runCli(['users', 'create', '--username', 'bob', '--password-stdin', '--config', jsConfig], {
+        env,
+        input: 'bob-password',
+      });
       assert.equal(bob.code, 0, bob.stderr);
-      await query(db.url, "insert into account_member (account_id, user_id, role) values ('1', $1, 'owner'), ('2', $2, 'member')", [createdUserId(alice.stdout), createdUserId(bob.stdout)]);
+      await query(db.url, "insert into account_member (account_id, user_id, role) values ('1', $1, 'owner'), ('2', $2, 'member')", [
+        createdUserId(alice.stdout),
+        createdUserId(bob.stdout),
+      ]);
 
       const aliceSession = await loginAt(server.url, 'alice', 'alice-password');
       const owner = await mintFor(server.url, aliceSession, '1');
@@ -97,7 +113,9 @@ describe("graphql-sso and an application's own tables (entities, migrations)", (
     const created = await runCli(['users', 'create', '--username', 'carol', '--password-stdin'], { env, input: 'carol-password' });
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(await recorded(db.url), [...IDENTITY_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
-    await query(db.url, "insert into account_member (account_id, user_id, role) values ('7', $1, 'owner')", [createdUserId(created.stdout)]);
+    await query(db.url, "insert into account_member (account_id, user_id, role) values ('7', $1, 'owner')", [
+      createdUserId(created.stdout),
+    ]);
     const migrated = await runCli(['migrate'], { env });
     assert.equal(migrated.stdout.trim(), 'Database is up to date.', migrated.stderr);
 
@@ -112,7 +130,7 @@ describe("graphql-sso and an application's own tables (entities, migrations)", (
     assert.equal(deactivated.code, 0, deactivated.stderr);
   });
 
-  it('serve --no-migrate applies none of them; migrate --config then applies only the app\'s', async () => {
+  it("serve --no-migrate applies none of them; migrate --config then applies only the app's", async () => {
     const db = await freshDatabase();
     const env = { DATABASE_URL: db.url, SSO_DATA_DIR: join(app.dir, 'data-no-migrate') };
     const identityOnly = await runCli(['migrate'], { env });
@@ -142,8 +160,16 @@ describe("graphql-sso and an application's own tables (entities, migrations)", (
     const db = await freshDatabase();
     const env = { DATABASE_URL: db.url, SSO_DATA_DIR: join(app.dir, 'data-bad') };
     const configs: [string, string, RegExp][] = [
-      ['bad-entity.js', `export default { entities: ['./entities.js'] };`, /Invalid setting "entities\[0\]": must be a MikroORM entity class or an EntitySchema \(got the string "\.\/entities\.js"\): paths and globs are not read/],
-      ['bad-migration.js', `export default { migrations: [{ name: 'AppX', class: 5 }] };`, /Invalid setting "migrations\[0\]\.class": must be a Migration subclass \(a class with an up\(\) method\) \(got number 5\)/],
+      [
+        'bad-entity.js',
+        `export default { entities: ['./entities.js'] };`,
+        /Invalid setting "entities\[0\]": must be a MikroORM entity class or an EntitySchema \(got the string "\.\/entities\.js"\): paths and globs are not read/,
+      ],
+      [
+        'bad-migration.js',
+        `export default { migrations: [{ name: 'AppX', class: 5 }] };`,
+        /Invalid setting "migrations\[0\]\.class": must be a Migration subclass \(a class with an up\(\) method\) \(got number 5\)/,
+      ],
       [
         'duplicate.js',
         `import { migrations } from './migrations.js';\nexport default { migrations: [...migrations, { name: 'AppAccountMember', class: migrations[0] }] };`,

@@ -17,7 +17,10 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], { env = {}, input, cwd = ROOT }: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<Run> {
+function cli(
+  args: string[],
+  { env = {}, input, cwd = ROOT }: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
@@ -131,7 +134,10 @@ describe('graphql-sso command line', () => {
 
   it('users create reads the password from stdin and refuses bad input', async () => {
     const env = { DATABASE_URL: db.url };
-    const created = await cli(['users', 'create', '--username', 'dave', '--email', 'dave@example.com', '--password-stdin'], { env, input: 'dave-password\n' });
+    const created = await cli(['users', 'create', '--username', 'dave', '--email', 'dave@example.com', '--password-stdin'], {
+      env,
+      input: 'dave-password\n',
+    });
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Created user dave \(/);
     const duplicate = await cli(['users', 'create', '--username', 'dave', '--password-stdin'], { env, input: 'x' });
@@ -172,18 +178,27 @@ describe('graphql-sso command line', () => {
     try {
       assert.match(server.output(), /created a development key/);
       assert.ok(existsSync(join(data, 'keys')));
-      const created = await cli(['users', 'create', '--username', 'alice', '--password-stdin'], { env, input: 'correct horse battery staple' });
+      const created = await cli(['users', 'create', '--username', 'alice', '--password-stdin'], {
+        env,
+        input: 'correct horse battery staple',
+      });
       assert.equal(created.code, 0, created.stderr);
       const result = await login(server.url, 'alice', 'correct horse battery staple');
       assert.ok(result.data?.obtainSessionToken.token, JSON.stringify(result));
-      const jwks = (await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string; alg: string; use: string }[] };
+      const jwks = (await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as {
+        keys: { kid: string; alg: string; use: string }[];
+      };
       assert.equal(jwks.keys.length, 1);
       assert.equal(jwks.keys[0]!.alg, 'RS256');
       assert.match(jwks.keys[0]!.kid, /^graphql-sso-\d{8}$/);
       const health = await fetch(new URL('/healthz', server.url));
       assert.equal(health.status, 200);
       const ready = await fetch(new URL('/readyz', server.url));
-      assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', database: 'up' }], 'readiness covers the embedded database too');
+      assert.deepEqual(
+        [ready.status, await ready.json()],
+        [200, { status: 'ready', database: 'up' }],
+        'readiness covers the embedded database too',
+      );
     } finally {
       assert.equal(await stop(server.child), 0);
     }

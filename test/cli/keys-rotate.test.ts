@@ -50,10 +50,18 @@ describe('graphql-sso keys rotate', () => {
     assert.notEqual(`${kid}.pem`, first);
 
     const text = readFileSync(config, 'utf8');
-    const expected = { ...original, privateKeys: { myapp: [`${kid}.pem`, first] }, publicKeys: { partner: first, myapp: [`${kid}.pem`, first] } };
+    const expected = {
+      ...original,
+      privateKeys: { myapp: [`${kid}.pem`, first] },
+      publicKeys: { partner: first, myapp: [`${kid}.pem`, first] },
+    };
     assert.equal(text, `${JSON.stringify(expected, null, 2)}\n`, 'same key order, 2-space indent');
     assert.deepEqual(Object.keys(JSON.parse(text)), Object.keys(original));
-    assert.deepEqual(readdirSync(work).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left behind',
+    );
 
     // What serve would load: the new key signs, both verify.
     const keys = KeyStore.load(resolveSettings(JSON.parse(text)));
@@ -68,7 +76,11 @@ describe('graphql-sso keys rotate', () => {
     assert.equal(run.code, 0, run.stderr);
     const { kid } = printed(run.stdout);
     assert.match(run.stdout, /^Updated .*single\.json:$/m);
-    assert.deepEqual(JSON.parse(readFileSync(config, 'utf8')), { identity: 'myapp', keyStoreRoot: keyDir, privateKeys: { myapp: [`${kid}.pem`, first] } });
+    assert.deepEqual(JSON.parse(readFileSync(config, 'utf8')), {
+      identity: 'myapp',
+      keyStoreRoot: keyDir,
+      privateKeys: { myapp: [`${kid}.pem`, first] },
+    });
   });
 
   it('takes SSO_CONFIG, and --dir inside keyStoreRoot gives a relative entry', async () => {
@@ -103,7 +115,10 @@ describe('graphql-sso keys rotate', () => {
     const loadable = Number(process.versions.node.split('.')[0]) >= 23;
     const noDir = await runCli(['keys', 'rotate', '--issuer', 'myapp', '--config', config]);
     assert.equal(noDir.code, 1);
-    assert.match(noDir.stderr, loadable ? /sets no keyStoreRoot: pass --dir/ : /cannot read keyStoreRoot from .*sso\.config\.ts .*pass --dir/);
+    assert.match(
+      noDir.stderr,
+      loadable ? /sets no keyStoreRoot: pass --dir/ : /cannot read keyStoreRoot from .*sso\.config\.ts .*pass --dir/,
+    );
     if (loadable) return;
     const run = await runCli(['keys', 'rotate', '--issuer', 'myapp', '--config', config, '--dir', keyDir]);
     assert.equal(run.code, 0, run.stderr);
@@ -130,7 +145,10 @@ describe('graphql-sso keys rotate', () => {
       [['--issuer', 'other', '--config', config], /has no key for issuer "other" and its identity is "myapp" \(issuers with keys: myapp\)/],
       [['--issuer', 'myapp', '--config', config, '--dir', join(work, 'elsewhere')], /--dir .*elsewhere is outside keyStoreRoot/],
       [['--issuer', 'myapp', '--config', broken], /Invalid setting "privateKeys\.myapp": key file .*gone\.pem: file not found/],
-      [['--issuer', 'myapp', '--config', config, '--algorithm', 'ES256'], /Invalid setting "encodeAlgorithm": RS256 cannot be used with the ec key/],
+      [
+        ['--issuer', 'myapp', '--config', config, '--algorithm', 'ES256'],
+        /Invalid setting "encodeAlgorithm": RS256 cannot be used with the ec key/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(['keys', 'rotate', ...args]);

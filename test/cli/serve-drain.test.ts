@@ -48,7 +48,11 @@ async function getJson(url: string | URL): Promise<{ status: number; body: unkno
  * A login that is in flight when `signal` is sent: its headers are in (the server answered
  * `100 Continue`), its body is sent only once `afterSignal` says the server is shutting down.
  */
-function loginAcrossSignal(server: ServeProcess, credentials: { username: string; password: string }, afterSignal: () => Promise<void>): Promise<{ status: number; body: any }> {
+function loginAcrossSignal(
+  server: ServeProcess,
+  credentials: { username: string; password: string },
+  afterSignal: () => Promise<void>,
+): Promise<{ status: number; body: any }> {
   const body = JSON.stringify({ query: LOGIN, variables: credentials });
   return new Promise((done, fail) => {
     const req = request(server.url, {
@@ -75,9 +79,11 @@ describe('graphql-sso serve on SIGTERM', () => {
   let db: TestDatabase;
   let env: Record<string, string>;
   let server: ServeProcess | undefined;
-  const shuttingDown = (times = 1) => async () => {
-    assert.ok(await until(() => (server!.output().match(/"msg":"Shutting down"/g)?.length ?? 0) >= times), server!.output());
-  };
+  const shuttingDown =
+    (times = 1) =>
+    async () => {
+      assert.ok(await until(() => (server!.output().match(/"msg":"Shutting down"/g)?.length ?? 0) >= times), server!.output());
+    };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sso-drain-'));

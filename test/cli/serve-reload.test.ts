@@ -33,10 +33,20 @@ describe('graphql-sso serve reloads its keys on SIGHUP', () => {
     const generated = await runCli(['keys', 'generate', '--issuer', 'myapp', '--dir', keyDir]);
     assert.equal(generated.code, 0, generated.stderr);
     config = join(work, 'sso.json');
-    writeFileSync(config, JSON.stringify({ identity: 'myapp', keyStoreRoot: keyDir, privateKeys: { myapp: basename(generated.stdout.trim()) }, passwordHashRounds: 4 }, null, 2));
+    writeFileSync(
+      config,
+      JSON.stringify(
+        { identity: 'myapp', keyStoreRoot: keyDir, privateKeys: { myapp: basename(generated.stdout.trim()) }, passwordHashRounds: 4 },
+        null,
+        2,
+      ),
+    );
     env = { DATABASE_URL: db.url, SSO_CONFIG: config, SSO_DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' };
     server = await startServe(env);
-    const created = await runCli(['users', 'create', '--username', 'alice', '--password-stdin'], { env: { ...env, LOG_LEVEL: 'warn' }, input: 'alice-password' });
+    const created = await runCli(['users', 'create', '--username', 'alice', '--password-stdin'], {
+      env: { ...env, LOG_LEVEL: 'warn' },
+      input: 'alice-password',
+    });
     assert.equal(created.code, 0, created.stderr);
   });
   after(async () => {
@@ -45,15 +55,24 @@ describe('graphql-sso serve reloads its keys on SIGHUP', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const jwks = async () => ((await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  const jwks = async () =>
+    ((await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
   const login = async () => {
-    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LOGIN, variables: { username: 'alice', password: 'alice-password' } }) });
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: LOGIN, variables: { username: 'alice', password: 'alice-password' } }),
+    });
     const body = (await res.json()) as { data?: { obtainSessionToken: { token: string } } };
     assert.equal(res.status, 200, JSON.stringify(body));
     return body.data!.obtainSessionToken.token;
   };
   const me = async (token: string) => {
-    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${token}` }, body: JSON.stringify({ query: '{ me { username } }' }) });
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
     return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { message: string }[] } };
   };
 

@@ -104,7 +104,10 @@ describe('graphql-sso with a TypeScript config (tsx)', () => {
 
   it('serve --config sso.config.ts: its ArgsType, its hook reading the app table, its ForbiddenError', async () => {
     server = await startServe({ ...env, LOG_LEVEL: 'info' }, ['--config', configFile]);
-    const created = await runCli(['users', 'create', '--username', 'tess', '--password-stdin', '--config', configFile], { env, input: 'tess-password' });
+    const created = await runCli(['users', 'create', '--username', 'tess', '--password-stdin', '--config', configFile], {
+      env,
+      input: 'tess-password',
+    });
     assert.equal(created.code, 0, created.stderr);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -116,7 +119,10 @@ describe('graphql-sso with a TypeScript config (tsx)', () => {
     assert.equal(minted.status, 200, JSON.stringify(minted.body));
     assert.deepEqual(payloadOf(minted.body.data!.obtainAuthorizationToken.token).scopes, ['accounts:read-balance']);
     const refused = await mintFor(server.url, session, '9');
-    assert.deepEqual(refused.body.errors?.map((e) => [e.extensions?.code, e.message]), [['FORBIDDEN', 'You are not a member of account 9.']]);
+    assert.deepEqual(
+      refused.body.errors?.map((e) => [e.extensions?.code, e.message]),
+      [['FORBIDDEN', 'You are not a member of account 9.']],
+    );
   });
 
   it('SIGHUP imports the .ts config afresh; its own migration class, defined anew, is still the same migration', async () => {
@@ -131,11 +137,17 @@ describe('graphql-sso with a TypeScript config (tsx)', () => {
   it('an entity property without a type: the error names the setting and what tsx lacks', async () => {
     const untyped = createAppDir('sso-ts-untyped-');
     try {
-      untyped.write('entities.ts', `import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';\n@Entity()\nexport class Untyped {\n  @PrimaryKey({ type: 'number' })\n  id!: number;\n  @Property()\n  text!: string;\n}\n`);
+      untyped.write(
+        'entities.ts',
+        `import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';\n@Entity()\nexport class Untyped {\n  @PrimaryKey({ type: 'number' })\n  id!: number;\n  @Property()\n  text!: string;\n}\n`,
+      );
       const file = untyped.write('sso.config.ts', `import { Untyped } from './entities.js';\nexport default { entities: [Untyped] };\n`);
       const run = await runCli(['migrate', '--config', file], { env });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /Invalid setting "entities": Please provide either 'type' or 'entity' attribute in Untyped\.text\. .* A TypeScript file loaded through tsx \(esbuild\) carries no decorator metadata/);
+      assert.match(
+        run.stderr,
+        /Invalid setting "entities": Please provide either 'type' or 'entity' attribute in Untyped\.text\. .* A TypeScript file loaded through tsx \(esbuild\) carries no decorator metadata/,
+      );
     } finally {
       untyped.remove();
     }
@@ -145,11 +157,20 @@ describe('graphql-sso with a TypeScript config (tsx)', () => {
     const standard = createAppDir('sso-ts-standard-');
     try {
       standard.write('tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022' } }));
-      standard.write('authorization.ts', AUTHORIZATION_TS.replace("import { AccountMember } from './entities.js';", "const AccountMember = class {};"));
-      const file = standard.write('sso.config.ts', `import { AccountArgs } from './authorization.js';\nexport default { authorizationArgs: AccountArgs };\n`);
+      standard.write(
+        'authorization.ts',
+        AUTHORIZATION_TS.replace("import { AccountMember } from './entities.js';", 'const AccountMember = class {};'),
+      );
+      const file = standard.write(
+        'sso.config.ts',
+        `import { AccountArgs } from './authorization.js';\nexport default { authorizationArgs: AccountArgs };\n`,
+      );
       const run = await runCli(['schema', '--config', file]);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /cannot load .*sso\.config\.ts: .*\(decorators were compiled as standard decorators, which type-graphql and MikroORM do not take: set "experimentalDecorators": true in the tsconfig\.json nearest the config file/);
+      assert.match(
+        run.stderr,
+        /cannot load .*sso\.config\.ts: .*\(decorators were compiled as standard decorators, which type-graphql and MikroORM do not take: set "experimentalDecorators": true in the tsconfig\.json nearest the config file/,
+      );
     } finally {
       standard.remove();
     }

@@ -61,7 +61,10 @@ describe('graphql-sso serve --workers', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sso-workers-'));
     writeFileSync(join(dir, 'myapp.pem'), await generateKeyPem(), { mode: 0o600 });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ identity: 'myapp', keyStoreRoot: dir, privateKeys: { myapp: ['myapp.pem'] }, passwordHashRounds: 4 }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ identity: 'myapp', keyStoreRoot: dir, privateKeys: { myapp: ['myapp.pem'] }, passwordHashRounds: 4 }),
+    );
     db = await createTestDatabase();
     env = { DATABASE_URL: db.url, SSO_CONFIG: join(dir, 'config.json'), SSO_DATA_DIR: dir };
     const created = await runCli(['users', 'create', '--username', 'ivy', '--password-stdin'], { env, input: 'ivy-password' });
@@ -99,7 +102,15 @@ describe('graphql-sso serve --workers', () => {
 
       // SIGHUP to the primary reaches every worker: a new key is served by both.
       writeFileSync(join(dir, 'myapp-2.pem'), await generateKeyPem(), { mode: 0o600 });
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ identity: 'myapp', keyStoreRoot: dir, privateKeys: { myapp: ['myapp-2.pem', 'myapp.pem'] }, passwordHashRounds: 4 }));
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({
+          identity: 'myapp',
+          keyStoreRoot: dir,
+          privateKeys: { myapp: ['myapp-2.pem', 'myapp.pem'] },
+          passwordHashRounds: 4,
+        }),
+      );
       server.child.kill('SIGHUP');
       const reloadedBy = new Set<number>();
       assert.ok(
@@ -130,7 +141,10 @@ describe('graphql-sso serve --workers', () => {
       });
       assert.equal(code, 0, server.output());
     }
-    assert.ok(listening().every((pid) => !isAlive(pid)), 'every worker stopped');
+    assert.ok(
+      listening().every((pid) => !isAlive(pid)),
+      'every worker stopped',
+    );
     assert.match(server.output(), /"reason":"SIGTERM","msg":"Stopping the workers"/);
     assert.doesNotMatch(server.output().split('Stopping the workers')[1]!, /restarting/);
   });
@@ -140,7 +154,9 @@ describe('graphql-sso serve --workers', () => {
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
     try {
       const { port } = blocker.address() as AddressInfo;
-      const run = await runCli(['serve', '--workers', '2', '--host', '127.0.0.1', '--port', String(port)], { env: { ...env, LOG_LEVEL: 'info' } });
+      const run = await runCli(['serve', '--workers', '2', '--host', '127.0.0.1', '--port', String(port)], {
+        env: { ...env, LOG_LEVEL: 'info' },
+      });
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /EADDRINUSE/);
       assert.match(run.stderr, /A worker failed to start: stopping/);
@@ -156,7 +172,10 @@ describe('graphql-sso serve --workers', () => {
     for (const count of ['0', '-1', '1.5', 'many', '65']) {
       const run = await runCli(['serve', '--workers', count], { env });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, new RegExp(`argument '${count.replace('.', '\\.')}' is invalid\\. must be a whole number of processes from 1 to 64`));
+      assert.match(
+        run.stderr,
+        new RegExp(`argument '${count.replace('.', '\\.')}' is invalid\\. must be a whole number of processes from 1 to 64`),
+      );
     }
   });
 });

@@ -18,7 +18,9 @@ describe('graphql-sso users: password changes and deactivation end sessions', ()
   after(() => sso.close());
 
   const loginStatus = async (password: string) => {
-    const response = await sso.graphql('mutation ($p: String!) { obtainSessionToken(username: "frank", password: $p) { token } }', { variables: { p: password } });
+    const response = await sso.graphql('mutation ($p: String!) { obtainSessionToken(username: "frank", password: $p) { token } }', {
+      variables: { p: password },
+    });
     return response.body.errors?.[0]?.extensions?.code ?? 'OK';
   };
 

@@ -36,14 +36,21 @@ const invalid = (config: unknown, setting: string, message: RegExp) =>
   assert.throws(() => resolveSettings(config as SsoConfig), settingsError({ setting, message }), JSON.stringify(config) ?? String(config));
 
 describe('resolveSettings: defaults', () => {
-  it('are the ones of the DESIGN.md table (the original\'s REST_FRAMEWORK_SSO), plus our own', () => {
+  it("are the ones of the DESIGN.md table (the original's REST_FRAMEWORK_SSO), plus our own", () => {
     const settings = resolveSettings();
     assert.equal(settings.createSessionPayload, createSessionPayload);
     assert.equal(settings.createAuthorizationPayload, createAuthorizationPayload);
     assert.equal(settings.encodeJwtToken, encodeJwtToken);
     assert.equal(settings.decodeJwtToken, decodeJwtToken);
     assert.equal(settings.authenticatePayload, authenticatePayload);
-    const { createSessionPayload: _a, createAuthorizationPayload: _b, encodeJwtToken: _c, decodeJwtToken: _d, authenticatePayload: _e, ...values } = settings;
+    const {
+      createSessionPayload: _a,
+      createAuthorizationPayload: _b,
+      encodeJwtToken: _c,
+      decodeJwtToken: _d,
+      authenticatePayload: _e,
+      ...values
+    } = settings;
     assert.deepEqual(values, {
       encodeAlgorithm: 'RS256',
       decodeAlgorithms: ['RS256'],
@@ -88,9 +95,18 @@ describe('resolveSettings: defaults', () => {
     assert.equal(DEFAULT_SETTINGS.decodeAlgorithms, null);
     assert.equal(Object.isFrozen(DEFAULT_SETTINGS), true);
     assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256' }).decodeAlgorithms, ['ES256']);
-    assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'ES384'] }).decodeAlgorithms, ['ES256', 'ES384']);
+    assert.deepEqual(resolveSettings({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'ES384'] }).decodeAlgorithms, [
+      'ES256',
+      'ES384',
+    ]);
     assert.equal(DEFAULT_SETTINGS.decodeAlgorithms, null);
-    for (const value of [DEFAULT_SETTINGS.limits, DEFAULT_SETTINGS.loginThrottle, DEFAULT_SETTINGS.loginThrottle?.backoff, DEFAULT_SETTINGS.publicKeys, DEFAULT_SETTINGS.entities]) {
+    for (const value of [
+      DEFAULT_SETTINGS.limits,
+      DEFAULT_SETTINGS.loginThrottle,
+      DEFAULT_SETTINGS.loginThrottle?.backoff,
+      DEFAULT_SETTINGS.publicKeys,
+      DEFAULT_SETTINGS.entities,
+    ]) {
       assert.equal(Object.isFrozen(value), true);
     }
     const settings = resolveSettings();
@@ -101,7 +117,12 @@ describe('resolveSettings: defaults', () => {
   });
 
   it('takes one string where a list of audiences or issuers is expected, without changing the given config', () => {
-    const config: SsoConfig = { identity: 'myapp', sessionAudience: 'myapp' as never, authorizationAudience: 'otherapp' as never, acceptedIssuers: 'myapp' as never };
+    const config: SsoConfig = {
+      identity: 'myapp',
+      sessionAudience: 'myapp' as never,
+      authorizationAudience: 'otherapp' as never,
+      acceptedIssuers: 'myapp' as never,
+    };
     const settings = resolveSettings(config);
     assert.deepEqual(settings.sessionAudience, ['myapp']);
     assert.deepEqual(settings.authorizationAudience, ['otherapp']);
@@ -154,14 +175,25 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('hooks that are not functions', () => {
-    for (const setting of ['createSessionPayload', 'createAuthorizationPayload', 'encodeJwtToken', 'decodeJwtToken', 'authenticatePayload']) {
+    for (const setting of [
+      'createSessionPayload',
+      'createAuthorizationPayload',
+      'encodeJwtToken',
+      'decodeJwtToken',
+      'authenticatePayload',
+    ]) {
       invalid({ [setting]: './hooks.js#fn' }, setting, /must be a function$/);
       invalid({ [setting]: null }, setting, /must be a function$/);
     }
   });
 
   it('algorithms: only the supported asymmetric ones', () => {
-    for (const value of ['HS256', 'none', 'rs256', '', null, ['RS256']]) invalid({ encodeAlgorithm: value }, 'encodeAlgorithm', /must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 \(got /);
+    for (const value of ['HS256', 'none', 'rs256', '', null, ['RS256']])
+      invalid(
+        { encodeAlgorithm: value },
+        'encodeAlgorithm',
+        /must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 \(got /,
+      );
     invalid({ encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /\(got "HS256"\)$/);
     invalid({ decodeAlgorithms: [] }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
     invalid({ decodeAlgorithms: 'RS256' }, 'decodeAlgorithms', /must be a non-empty list of algorithms/);
@@ -177,9 +209,12 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('lifetimes and leeway: numbers of seconds, not negative, lifetimes above 0', () => {
-    for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY, '10', null]) invalid({ expirationLeeway: value }, 'expirationLeeway', /must be a number of seconds \(0 or more\)/);
-    for (const value of [0, -5, '3600', Number.NaN]) invalid({ sessionExpiration: value }, 'sessionExpiration', /must be a number of seconds greater than 0/);
-    for (const value of [0, -300, null, '300']) invalid({ authorizationExpiration: value }, 'authorizationExpiration', /must be a number of seconds greater than 0/);
+    for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY, '10', null])
+      invalid({ expirationLeeway: value }, 'expirationLeeway', /must be a number of seconds \(0 or more\)/);
+    for (const value of [0, -5, '3600', Number.NaN])
+      invalid({ sessionExpiration: value }, 'sessionExpiration', /must be a number of seconds greater than 0/);
+    for (const value of [0, -300, null, '300'])
+      invalid({ authorizationExpiration: value }, 'authorizationExpiration', /must be a number of seconds greater than 0/);
     assert.equal(resolveSettings({ sessionExpiration: null }).sessionExpiration, null);
     assert.equal(resolveSettings({ expirationLeeway: 0 }).expirationLeeway, 0);
   });
@@ -187,7 +222,8 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   it('session lifecycle: idle timeout of a minute or more, cache TTL, admin scope', () => {
     for (const value of [0, 59, -1, '600', Number.NaN]) invalid({ sessionIdleTimeout: value }, 'sessionIdleTimeout', /at least 60/);
     assert.equal(resolveSettings({ sessionIdleTimeout: 900 }).sessionIdleTimeout, 900);
-    for (const value of [-1, null, '60']) invalid({ sessionCacheTtl: value }, 'sessionCacheTtl', /must be a number of seconds \(0 or more\)/);
+    for (const value of [-1, null, '60'])
+      invalid({ sessionCacheTtl: value }, 'sessionCacheTtl', /must be a number of seconds \(0 or more\)/);
     assert.equal(resolveSettings({ sessionCacheTtl: 0 }).sessionCacheTtl, 0);
     for (const value of ['', 3]) invalid({ adminScope: value }, 'adminScope', /must be a non-empty string/);
     assert.equal(resolveSettings({ adminScope: null }).adminScope, null);
@@ -198,9 +234,21 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     assert.deepEqual(settings.limits, { ...DEFAULT_SETTINGS.limits, maxDepth: 8, maxBodyBytes: 65_536 });
     assert.deepEqual(resolveSettings({ limits: {} }).limits, DEFAULT_SETTINGS.limits);
     assert.equal(Object.isFrozen(DEFAULT_SETTINGS.limits), true);
-    for (const value of [null, 5, [15], 'maxDepth=15']) invalid({ limits: value }, 'limits', /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations\)/);
+    for (const value of [null, 5, [15], 'maxDepth=15'])
+      invalid(
+        { limits: value },
+        'limits',
+        /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations\)/,
+      );
     invalid({ limits: { maxDeph: 8 } }, 'limits.maxDeph', /unknown limit \(the limits are maxBodyBytes, /);
-    const units = { maxBodyBytes: 'bytes', maxTokenLength: 'characters', maxDepth: 'levels', maxAliases: 'aliases', maxRootFields: 'fields', maxBatchOperations: 'operations' };
+    const units = {
+      maxBodyBytes: 'bytes',
+      maxTokenLength: 'characters',
+      maxDepth: 'levels',
+      maxAliases: 'aliases',
+      maxRootFields: 'fields',
+      maxBatchOperations: 'operations',
+    };
     for (const [limit, unit] of Object.entries(units)) {
       for (const value of [0, -1, 1.5, '10', null, Number.POSITIVE_INFINITY]) {
         invalid({ limits: { [limit]: value } }, `limits.${limit}`, new RegExp(`must be a whole number of ${unit} \\(1 or more\\)$`));
@@ -214,7 +262,8 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('verifiedTokenCacheSize: a whole number of tokens, 0 turning the cache off', () => {
-    for (const value of [-1, 1.5, '100', null, Number.POSITIVE_INFINITY]) invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
+    for (const value of [-1, 1.5, '100', null, Number.POSITIVE_INFINITY])
+      invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 0 }).verifiedTokenCacheSize, 0);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 250_000 }).verifiedTokenCacheSize, 250_000);
   });
@@ -225,12 +274,14 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('databaseTimeout: a number of seconds greater than 0', () => {
-    for (const value of [0, -1, '5', null, Number.POSITIVE_INFINITY]) invalid({ databaseTimeout: value }, 'databaseTimeout', /must be a number of seconds greater than 0/);
+    for (const value of [0, -1, '5', null, Number.POSITIVE_INFINITY])
+      invalid({ databaseTimeout: value }, 'databaseTimeout', /must be a number of seconds greater than 0/);
     assert.equal(resolveSettings({ databaseTimeout: 0.5 }).databaseTimeout, 0.5);
   });
 
   it('shutdownDelay: a number of seconds, 0 or more', () => {
-    for (const value of [-1, '5', null, Number.NaN]) invalid({ shutdownDelay: value }, 'shutdownDelay', /must be a number of seconds \(0 or more\)/);
+    for (const value of [-1, '5', null, Number.NaN])
+      invalid({ shutdownDelay: value }, 'shutdownDelay', /must be a number of seconds \(0 or more\)/);
     assert.equal(resolveSettings({ shutdownDelay: 5 }).shutdownDelay, 5);
   });
 
@@ -249,47 +300,92 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
 
   it('key files: a map from issuer to a file or a non-empty list of files', () => {
     for (const setting of ['publicKeys', 'privateKeys']) {
-      for (const value of ['myapp.pem', ['myapp.pem'], null]) invalid({ [setting]: value }, setting, /must map each issuer to a key file or a list of key files/);
-      for (const files of [[], '', [''], ['a.pem', 3], 3, null]) invalid({ identity: 'myapp', [setting]: { myapp: files } }, `${setting}.myapp`, /must be a key file name or a non-empty list of them$/);
+      for (const value of ['myapp.pem', ['myapp.pem'], null])
+        invalid({ [setting]: value }, setting, /must map each issuer to a key file or a list of key files/);
+      for (const files of [[], '', [''], ['a.pem', 3], 3, null])
+        invalid(
+          { identity: 'myapp', [setting]: { myapp: files } },
+          `${setting}.myapp`,
+          /must be a key file name or a non-empty list of them$/,
+        );
     }
   });
 
   it('JWKS URLs: a map from issuer to an http(s) URL', () => {
     invalid({ jwksUrls: 'https://myapp/jwks.json' }, 'jwksUrls', /must map each issuer to the URL of its JWKS/);
-    for (const url of ['ftp://myapp/jwks.json', '/jwks.json', 5]) invalid({ identity: 'otherapp', jwksUrls: { myapp: url } }, 'jwksUrls.myapp', /must be an http\(s\) URL$/);
+    for (const url of ['ftp://myapp/jwks.json', '/jwks.json', 5])
+      invalid({ identity: 'otherapp', jwksUrls: { myapp: url } }, 'jwksUrls.myapp', /must be an http\(s\) URL$/);
   });
 
   it('authenticateHeader: one HTTP auth scheme token', () => {
-    for (const value of ['', 'JWT token', 'JWT:', 5]) invalid({ authenticateHeader: value }, 'authenticateHeader', /must be an HTTP auth scheme such as "JWT" or "Bearer"/);
+    for (const value of ['', 'JWT token', 'JWT:', 5])
+      invalid({ authenticateHeader: value }, 'authenticateHeader', /must be an HTTP auth scheme such as "JWT" or "Bearer"/);
   });
 
   it('passwordHashRounds: a whole number from 4 to 31; authorizationArgs: a class', () => {
-    for (const value of [3, 32, 10.5, '12']) invalid({ passwordHashRounds: value }, 'passwordHashRounds', /must be a whole number from 4 to 31/);
+    for (const value of [3, 32, 10.5, '12'])
+      invalid({ passwordHashRounds: value }, 'passwordHashRounds', /must be a whole number from 4 to 31/);
     invalid({ authorizationArgs: { account: 'ID' } }, 'authorizationArgs', /must be a type-graphql @ArgsType\(\) class/);
   });
 
   it('loginThrottle: null or limits, completed from the defaults; redisUrl: a redis URL', () => {
-    assert.deepEqual(resolveSettings({ loginThrottle: { ipAttempts: 500, backoff: { max: 60 } } }).loginThrottle, { usernameAttempts: 5, ipAttempts: 500, backoff: { base: 1, max: 60 }, window: 3600 });
+    assert.deepEqual(resolveSettings({ loginThrottle: { ipAttempts: 500, backoff: { max: 60 } } }).loginThrottle, {
+      usernameAttempts: 5,
+      ipAttempts: 500,
+      backoff: { base: 1, max: 60 },
+      window: 3600,
+    });
     assert.equal(resolveSettings({ loginThrottle: null }).loginThrottle, null);
     assert.equal(resolveSettings({ redisUrl: 'rediss://cache.internal:6380/2' }).redisUrl, 'rediss://cache.internal:6380/2');
-    for (const value of [true, 5, [], 'on']) invalid({ loginThrottle: value }, 'loginThrottle', /must be null or an object \{ usernameAttempts, ipAttempts, backoff: \{ base, max \}, window \}/);
+    for (const value of [true, 5, [], 'on'])
+      invalid(
+        { loginThrottle: value },
+        'loginThrottle',
+        /must be null or an object \{ usernameAttempts, ipAttempts, backoff: \{ base, max \}, window \}/,
+      );
     // Each option is named by its path, as the limits are.
-    invalid({ loginThrottle: { attempts: 5 } }, 'loginThrottle.attempts', /unknown option \(options: usernameAttempts, ipAttempts, backoff, window\)$/);
+    invalid(
+      { loginThrottle: { attempts: 5 } },
+      'loginThrottle.attempts',
+      /unknown option \(options: usernameAttempts, ipAttempts, backoff, window\)$/,
+    );
     for (const value of [0, 2.5, '5', -1]) {
-      invalid({ loginThrottle: { usernameAttempts: value } }, 'loginThrottle.usernameAttempts', /must be a whole number of attempts \(1 or more\)$/);
+      invalid(
+        { loginThrottle: { usernameAttempts: value } },
+        'loginThrottle.usernameAttempts',
+        /must be a whole number of attempts \(1 or more\)$/,
+      );
       invalid({ loginThrottle: { ipAttempts: value } }, 'loginThrottle.ipAttempts', /must be a whole number of attempts/);
     }
-    for (const backoff of [1, null, [1, 900]]) invalid({ loginThrottle: { backoff } }, 'loginThrottle.backoff', /must be an object \{ base, max \} of seconds$/);
+    for (const backoff of [1, null, [1, 900]])
+      invalid({ loginThrottle: { backoff } }, 'loginThrottle.backoff', /must be an object \{ base, max \} of seconds$/);
     invalid({ loginThrottle: { backoff: { min: 1 } } }, 'loginThrottle.backoff.min', /unknown option \(options: base, max\)$/);
-    for (const base of [0, -1, '1', Infinity]) invalid({ loginThrottle: { backoff: { base } } }, 'loginThrottle.backoff.base', /must be a number of seconds greater than 0$/);
-    for (const max of [5, '900', Number.NaN]) invalid({ loginThrottle: { backoff: { base: 10, max } } }, 'loginThrottle.backoff.max', /must be a number of seconds, at least backoff.base$/);
-    for (const window of [600, '3600', null]) invalid({ loginThrottle: { window } }, 'loginThrottle.window', /must be a number of seconds, at least backoff.max$/);
-    assert.deepEqual(resolveSettings({ loginThrottle: { backoff: { base: 30, max: 30 }, window: 30 } }).loginThrottle, { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 30, max: 30 }, window: 30 });
-    for (const value of ['', 'http://cache:6379', 'cache:6379', 6379]) invalid({ redisUrl: value }, 'redisUrl', /must be a redis:\/\/ or rediss:\/\/ URL/);
+    for (const base of [0, -1, '1', Infinity])
+      invalid({ loginThrottle: { backoff: { base } } }, 'loginThrottle.backoff.base', /must be a number of seconds greater than 0$/);
+    for (const max of [5, '900', Number.NaN])
+      invalid(
+        { loginThrottle: { backoff: { base: 10, max } } },
+        'loginThrottle.backoff.max',
+        /must be a number of seconds, at least backoff.base$/,
+      );
+    for (const window of [600, '3600', null])
+      invalid({ loginThrottle: { window } }, 'loginThrottle.window', /must be a number of seconds, at least backoff.max$/);
+    assert.deepEqual(resolveSettings({ loginThrottle: { backoff: { base: 30, max: 30 }, window: 30 } }).loginThrottle, {
+      usernameAttempts: 5,
+      ipAttempts: 100,
+      backoff: { base: 30, max: 30 },
+      window: 30,
+    });
+    for (const value of ['', 'http://cache:6379', 'cache:6379', 6379])
+      invalid({ redisUrl: value }, 'redisUrl', /must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 
-  it('unknown settings, with a suggestion for the original\'s spelling or another case', () => {
-    invalid({ ENCODE_ALGORITHM: 'RS256' }, 'ENCODE_ALGORITHM', /^Invalid setting "ENCODE_ALGORITHM": unknown setting \(did you mean "encodeAlgorithm"\?\)$/);
+  it("unknown settings, with a suggestion for the original's spelling or another case", () => {
+    invalid(
+      { ENCODE_ALGORITHM: 'RS256' },
+      'ENCODE_ALGORITHM',
+      /^Invalid setting "ENCODE_ALGORITHM": unknown setting \(did you mean "encodeAlgorithm"\?\)$/,
+    );
     invalid({ SESSION_EXPIRATION: 3600 }, 'SESSION_EXPIRATION', /\(did you mean "sessionExpiration"\?\)$/);
     invalid({ keystoreroot: '/keys' }, 'keystoreroot', /\(did you mean "keyStoreRoot"\?\)$/);
     invalid({ Identity: 'myapp' }, 'Identity', /\(did you mean "identity"\?\)$/);
@@ -297,7 +393,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     invalid({ REST_FRAMEWORK_SSO: {} }, 'REST_FRAMEWORK_SSO', /unknown setting$/);
   });
 
-  it('reports an unknown setting before a bad value, and the first bad value in the settings\' order', () => {
+  it("reports an unknown setting before a bad value, and the first bad value in the settings' order", () => {
     invalid({ encodeAlgorithm: 'HS256', bogus: 1 }, 'bogus', /unknown setting/);
     invalid({ verifySignature: 'yes', encodeAlgorithm: 'HS256' }, 'encodeAlgorithm', /HS256/);
     invalid({ limits: { maxDepth: 0, maxDeph: 8 } }, 'limits.maxDeph', /unknown limit/);
@@ -312,8 +408,15 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('needs a private key for identity when private keys are configured', () => {
-    invalid({ identity: 'myapp', privateKeys: { otherapp: 'otherapp.pem' } }, 'privateKeys.myapp', /no private key is configured for identity "myapp"/);
-    assert.deepEqual(resolveSettings({ identity: 'myapp', privateKeys: { myapp: 'myapp.pem', otherapp: 'o.pem' } }).privateKeys, { myapp: 'myapp.pem', otherapp: 'o.pem' });
+    invalid(
+      { identity: 'myapp', privateKeys: { otherapp: 'otherapp.pem' } },
+      'privateKeys.myapp',
+      /no private key is configured for identity "myapp"/,
+    );
+    assert.deepEqual(resolveSettings({ identity: 'myapp', privateKeys: { myapp: 'myapp.pem', otherapp: 'o.pem' } }).privateKeys, {
+      myapp: 'myapp.pem',
+      otherapp: 'o.pem',
+    });
   });
 });
 
@@ -325,7 +428,8 @@ describe('loadConfig', () => {
     return join(dir, path);
   };
   const json = (name: string, config: Record<string, unknown>) => write(`conf/${name}`, JSON.stringify(config));
-  const rejects = (path: string, expected: { setting: string; message: RegExp; file?: string }) => assert.rejects(loadConfig(path), settingsError(expected));
+  const rejects = (path: string, expected: { setting: string; message: RegExp; file?: string }) =>
+    assert.rejects(loadConfig(path), settingsError(expected));
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sso-config-'));
@@ -359,7 +463,12 @@ describe('loadConfig', () => {
       assert.equal(config.authorizationExpiration, 900);
       assert.equal(typeof config.createAuthorizationPayload, 'function');
       assert.deepEqual(
-        await config.createAuthorizationPayload!({ sessionToken: { id: 's1', clientId: '' }, user: { id: 'u1' }, args: { account: '7' }, settings: resolveSettings() }),
+        await config.createAuthorizationPayload!({
+          sessionToken: { id: 's1', clientId: '' },
+          user: { id: 'u1' },
+          args: { account: '7' },
+          settings: resolveSettings(),
+        }),
         { token: 'auth', sid: 's1', uid: 'u1', account: '7' },
       );
       assert.deepEqual(await config.createSessionPayload!({} as never), { token: 'session', sid: 'shared', uid: 'u' });
@@ -385,7 +494,11 @@ describe('loadConfig', () => {
 
   it('names the setting and the module when a hook module is missing', async () => {
     const file = json('missing-module.json', { createAuthorizationPayload: './hooks/nope.mjs#createAuthorizationPayload' });
-    await rejects(file, { setting: 'createAuthorizationPayload', file: join(dir, 'conf', 'hooks', 'nope.mjs'), message: /module not found: / });
+    await rejects(file, {
+      setting: 'createAuthorizationPayload',
+      file: join(dir, 'conf', 'hooks', 'nope.mjs'),
+      message: /module not found: /,
+    });
     const pkg = json('missing-package.json', { authenticatePayload: 'graphql-sso-no-such-package#authenticatePayload' });
     await rejects(pkg, { setting: 'authenticatePayload', message: /cannot load module "graphql-sso-no-such-package"/ });
   });
@@ -403,7 +516,11 @@ describe('loadConfig', () => {
 
   it('names the module when it throws or does not parse', async () => {
     const throws = json('throws.json', { createSessionPayload: './throws.mjs#createSessionPayload' });
-    await rejects(throws, { setting: 'createSessionPayload', file: join(dir, 'conf', 'throws.mjs'), message: /cannot load .*: boom while importing/ });
+    await rejects(throws, {
+      setting: 'createSessionPayload',
+      file: join(dir, 'conf', 'throws.mjs'),
+      message: /cannot load .*: boom while importing/,
+    });
     const syntax = json('syntax.json', { createSessionPayload: './syntax.mjs#createSessionPayload' });
     await rejects(syntax, { setting: 'createSessionPayload', file: join(dir, 'conf', 'syntax.mjs'), message: /cannot load / });
   });
@@ -440,8 +557,11 @@ describe('loadConfig', () => {
     assert.throws(() => resolveSettings(config), settingsError({ setting: 'encodeJwtToken', message: /must be a function/ }));
   });
 
-  it('loads a .js config\'s default export, plain or made with defineConfig', async () => {
-    const plain = write('conf/plain.js', `export default { identity: 'myapp', sessionExpiration: 60, createSessionPayload: () => ({ token: 'session', sid: 's', uid: 'u' }) };`);
+  it("loads a .js config's default export, plain or made with defineConfig", async () => {
+    const plain = write(
+      'conf/plain.js',
+      `export default { identity: 'myapp', sessionExpiration: 60, createSessionPayload: () => ({ token: 'session', sid: 's', uid: 'u' }) };`,
+    );
     const config = await loadConfig(plain);
     assert.equal(config.identity, 'myapp');
     assert.equal(config.sessionExpiration, 60);
@@ -473,7 +593,11 @@ describe('loadConfig', () => {
     const empty = write('conf/empty.js', `export const other = 1;`);
     await rejects(empty, { setting: '(config)', file: empty, message: /must export its settings as default/ });
     const yaml = write('conf/config.yaml', 'identity: myapp\n');
-    await rejects(yaml, { setting: '(config)', file: yaml, message: /Node cannot import this type of file \(a config is \.json, \.js, \.mjs, \.cjs, or \.ts\/\.mts with tsx installed\)/ });
+    await rejects(yaml, {
+      setting: '(config)',
+      file: yaml,
+      message: /Node cannot import this type of file \(a config is \.json, \.js, \.mjs, \.cjs, or \.ts\/\.mts with tsx installed\)/,
+    });
   });
 
   it('loads a CommonJS config: its module.exports are the settings', async () => {

@@ -38,7 +38,12 @@ counter.ssoConfigEvaluations = (counter.ssoConfigEvaluations ?? 0) + 1;
 export default defineConfig({ identity: 'myapp', authorizationArgs: AccountArgs, createAuthorizationPayload } satisfies SsoConfig);
 `;
 
-const notInstalled = () => Promise.reject(Object.assign(new Error("Cannot find package 'tsx' imported from /app/node_modules/graphql-sso/dist/src/config/lib/typescript.js"), { code: 'ERR_MODULE_NOT_FOUND' }));
+const notInstalled = () =>
+  Promise.reject(
+    Object.assign(new Error("Cannot find package 'tsx' imported from /app/node_modules/graphql-sso/dist/src/config/lib/typescript.js"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    }),
+  );
 
 describe('loadConfig: TypeScript configs (through tsx)', () => {
   let app: AppDir;
@@ -63,7 +68,10 @@ describe('loadConfig: TypeScript configs (through tsx)', () => {
     const input = { sessionToken: { id: 's1', clientId: '' }, user: { id: 'u1' }, settings };
     assert.equal((await settings.createAuthorizationPayload({ ...input, args: { account: '7' } })).account, '7');
     // The config's ForbiddenError is the service's own class, so a refusal is answered FORBIDDEN.
-    assert.throws(() => settings.createAuthorizationPayload({ ...input, args: { account: '0' } }), (error: unknown) => error instanceof ForbiddenError);
+    assert.throws(
+      () => settings.createAuthorizationPayload({ ...input, args: { account: '0' } }),
+      (error: unknown) => error instanceof ForbiddenError,
+    );
   });
 
   it('imports it afresh for a reload; the modules it imports stay', async () => {
@@ -79,7 +87,13 @@ describe('loadConfig: TypeScript configs (through tsx)', () => {
   });
 
   it('a JSON config may name exports of .ts modules', async () => {
-    const json = app.write('sso.json', JSON.stringify({ authorizationArgs: './authorization.ts#AccountArgs', createAuthorizationPayload: './authorization.ts#createAuthorizationPayload' }));
+    const json = app.write(
+      'sso.json',
+      JSON.stringify({
+        authorizationArgs: './authorization.ts#AccountArgs',
+        createAuthorizationPayload: './authorization.ts#createAuthorizationPayload',
+      }),
+    );
     const config = await loadConfig(json);
     assert.equal(config.authorizationArgs, (await loadConfig(join(app.dir, 'sso.config.ts'))).authorizationArgs);
   });
@@ -95,19 +109,27 @@ describe('loadConfig: TypeScript configs (through tsx)', () => {
       loadConfig(ts),
       settingsError(
         '(config)',
-        new RegExp(`TypeScript configs are loaded as ES modules .* and it is CommonJS, as ${join(commonJs.dir, 'package.json')} has no "type": "module"\\. Rename it to .*sso\\.config\\.mts, or set "type": "module" in its package\\.json\\.$`),
+        new RegExp(
+          `TypeScript configs are loaded as ES modules .* and it is CommonJS, as ${join(commonJs.dir, 'package.json')} has no "type": "module"\\. Rename it to .*sso\\.config\\.mts, or set "type": "module" in its package\\.json\\.$`,
+        ),
         ts,
       ),
     );
     const cts = app.write('sso.config.cts', `export default { identity: 'cts' };`);
-    await assert.rejects(loadConfig(cts), settingsError('(config)', /and a \.cts file is CommonJS\. Rename it to .*sso\.config\.mts\.$/, cts));
+    await assert.rejects(
+      loadConfig(cts),
+      settingsError('(config)', /and a \.cts file is CommonJS\. Rename it to .*sso\.config\.mts\.$/, cts),
+    );
     const json = commonJs.write('refers.json', JSON.stringify({ createSessionPayload: './hooks.cts#createSessionPayload' }));
     commonJs.write('hooks.cts', 'export function createSessionPayload() {}');
     await assert.rejects(loadConfig(json), settingsError('createSessionPayload', /a \.cts file is CommonJS/));
   });
 
   it("adds what tsx lacks to type-graphql's error for a field without an explicit type", async () => {
-    const file = app.write('untyped-field.ts', `import 'reflect-metadata';\nimport { ArgsType, Field } from 'type-graphql';\n@ArgsType()\nexport class Untyped {\n  @Field()\n  account!: string;\n}\n`);
+    const file = app.write(
+      'untyped-field.ts',
+      `import 'reflect-metadata';\nimport { ArgsType, Field } from 'type-graphql';\n@ArgsType()\nexport class Untyped {\n  @Field()\n  account!: string;\n}\n`,
+    );
     const json = app.write('untyped.json', JSON.stringify({ authorizationArgs: './untyped-field.ts#Untyped' }));
     await assert.rejects(
       loadConfig(json),
@@ -126,15 +148,29 @@ describe('loadConfig: TypeScript configs (through tsx)', () => {
     if (nodeStripsTypes) return void (await loading);
     await assert.rejects(
       loading,
-      settingsError('(config)', /cannot load .*sso\.config\.ts: a TypeScript config needs the package tsx, which is not installed\. Install it \(npm i -D tsx\), or compile the config with tsc and pass the \.js file\.$/, file),
+      settingsError(
+        '(config)',
+        /cannot load .*sso\.config\.ts: a TypeScript config needs the package tsx, which is not installed\. Install it \(npm i -D tsx\), or compile the config with tsc and pass the \.js file\.$/,
+        file,
+      ),
     );
   });
 
   it('names the file when it is missing (before looking for tsx), or when tsx cannot be registered', async () => {
     const missing = join(app.dir, 'missing.ts');
-    await assert.rejects(importConfigModule(missing, '(config)', { loadTsx: notInstalled }), settingsError('(config)', /module not found: .*missing\.ts$/, missing));
-    const broken = async () => ({ register: () => { throw new Error('module.register is not a function'); } });
+    await assert.rejects(
+      importConfigModule(missing, '(config)', { loadTsx: notInstalled }),
+      settingsError('(config)', /module not found: .*missing\.ts$/, missing),
+    );
+    const broken = async () => ({
+      register: () => {
+        throw new Error('module.register is not a function');
+      },
+    });
     const file = join(app.dir, 'sso.config.ts');
-    await assert.rejects(importConfigModule(file, '(config)', { loadTsx: broken }), settingsError('(config)', /cannot load .*sso\.config\.ts: tsx could not be registered: module\.register is not a function$/, file));
+    await assert.rejects(
+      importConfigModule(file, '(config)', { loadTsx: broken }),
+      settingsError('(config)', /cannot load .*sso\.config\.ts: tsx could not be registered: module\.register is not a function$/, file),
+    );
   });
 });

@@ -37,7 +37,9 @@ function at(document: Yaml, path: string): unknown {
 }
 
 function propagated(document: Yaml): string[] {
-  return (at(document, 'headers.all.request') as { propagate?: { named?: string } }[]).flatMap((rule) => (rule.propagate?.named ? [rule.propagate.named.toLowerCase()] : []));
+  return (at(document, 'headers.all.request') as { propagate?: { named?: string } }[]).flatMap((rule) =>
+    rule.propagate?.named ? [rule.propagate.named.toLowerCase()] : [],
+  );
 }
 
 /**

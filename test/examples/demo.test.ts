@@ -22,7 +22,10 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
   let bob: { session: string; token: string };
 
   async function login(username: string): Promise<string> {
-    const response = await graphql(demo.gateway.url, `mutation { obtainSessionToken(username: "${username}", password: "${DEMO_PASSWORD}") { token } }`);
+    const response = await graphql(
+      demo.gateway.url,
+      `mutation { obtainSessionToken(username: "${username}", password: "${DEMO_PASSWORD}") { token } }`,
+    );
     assert.equal(response.status, 200, JSON.stringify(response.body));
     return response.body.data!.obtainSessionToken.token;
   }
@@ -82,7 +85,11 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
   });
 
   it('answers one query across both subgraphs', async () => {
-    const response = await graphql(demo.gateway.url, '{ me { username accounts { id name balance } } account(id: "1") { name balance } }', alice.token);
+    const response = await graphql(
+      demo.gateway.url,
+      '{ me { username accounts { id name balance } } account(id: "1") { name balance } }',
+      alice.token,
+    );
     assert.deepEqual(response.body, {
       data: {
         me: { username: 'alice', accounts: [{ id: '1', name: 'Alice & Co', balance: 1200 }] },
@@ -152,7 +159,9 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     const rows = await demo.otherapp.db.orm.em
       .fork()
       .getConnection()
-      .execute<{ issuer: string; external_id: string; email: string }[]>('select issuer, external_id, email from otherapp_user order by email');
+      .execute<{ issuer: string; external_id: string; email: string }[]>(
+        'select issuer, external_id, email from otherapp_user order by email',
+      );
     assert.deepEqual(
       rows.map((row) => ({ ...row })),
       [
@@ -198,7 +207,9 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     const login = await fetch(demo.gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'demo-phone/1.0' },
-      body: JSON.stringify({ query: `mutation { obtainSessionToken(username: "alice", password: "${DEMO_PASSWORD}", clientId: "phone") { token } }` }),
+      body: JSON.stringify({
+        query: `mutation { obtainSessionToken(username: "alice", password: "${DEMO_PASSWORD}", clientId: "phone") { token } }`,
+      }),
     });
     const session = ((await login.json()) as GraphQLResponse['body']).data!.obtainSessionToken.token;
     const sessions = await graphql(demo.gateway.url, '{ mySessions { clientId userAgent current } }', session);
@@ -211,7 +222,10 @@ describe('federated demo: identity + otherapp behind @apollo/gateway', () => {
     for (const feature of ['authenticated/v0.1', 'requiresScopes/v0.1', 'policy/v0.1']) {
       assert.match(supergraph, new RegExp(`@link\\(url: "https://specs.apollo.dev/${feature}", for: SECURITY\\)`));
     }
-    assert.match(supergraph, /balance: Int @requiresScopes\(scopes: \[\["accounts:read-balance"\]\]\) @policy\(policies: \[\["account-member"\]\]\)/);
+    assert.match(
+      supergraph,
+      /balance: Int @requiresScopes\(scopes: \[\["accounts:read-balance"\]\]\) @policy\(policies: \[\["account-member"\]\]\)/,
+    );
     assert.match(supergraph, /accounts: \[Account!\]! @join__field\(graph: OTHERAPP\) @authenticated/);
   });
 

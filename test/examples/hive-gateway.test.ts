@@ -82,7 +82,11 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
         host: '127.0.0.1',
         supergraphSdl: demo.supergraphSdl,
         runDir: join(dataDir, 'hive-checking'),
-        env: { SSO_JWKS_URL: `${demo.identity.origin}/.well-known/jwks.json`, SSO_ISSUERS: 'graphql-sso-demo', SSO_AUDIENCES: 'graphql-sso-demo,otherapp' },
+        env: {
+          SSO_JWKS_URL: `${demo.identity.origin}/.well-known/jwks.json`,
+          SSO_ISSUERS: 'graphql-sso-demo',
+          SSO_AUDIENCES: 'graphql-sso-demo,otherapp',
+        },
       }),
     ]);
     const aliceSession = await login(demo.gateway.url, 'alice');
@@ -115,7 +119,10 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
     const hive = answersOf(viaHive.stdout);
     const apolloAnswers = answersOf(viaApollo.stdout);
     assert.equal(hive.length, 5);
-    assert.deepEqual(hive.map((body) => seen({ body })), apolloAnswers.map((body) => seen({ body })));
+    assert.deepEqual(
+      hive.map((body) => seen({ body })),
+      apolloAnswers.map((body) => seen({ body })),
+    );
     assert.deepEqual(hive[0]!.data!.me.accounts, [{ id: '1', name: 'Alice & Co', balance: 1200 }]);
     assert.equal(hive[4]!.errors![0]!.extensions!.code, 'UNAUTHENTICATED');
   });
@@ -152,7 +159,12 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
 
   it("shows the identity service the client's user agent", async () => {
     const session = (
-      await graphql(demo.gateway.url, `mutation { obtainSessionToken(username: "bob", password: "${DEMO_PASSWORD}", clientId: "hive-phone") { token } }`, undefined, { 'user-agent': 'hive-phone/3.0' })
+      await graphql(
+        demo.gateway.url,
+        `mutation { obtainSessionToken(username: "bob", password: "${DEMO_PASSWORD}", clientId: "hive-phone") { token } }`,
+        undefined,
+        { 'user-agent': 'hive-phone/3.0' },
+      )
     ).body.data!.obtainSessionToken.token as string;
     const sessions = await graphql(demo.gateway.url, '{ mySessions { clientId userAgent current } }', session);
     const current = (sessions.body.data!.mySessions as { clientId: string; userAgent: string; current: boolean }[]).find((s) => s.current);
@@ -164,10 +176,13 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
       run('bash', ['-euo', 'pipefail', '-c', demoWalkthrough(checking.url)]),
       run('bash', ['-euo', 'pipefail', '-c', demoWalkthrough(apollo.url)]),
     ]);
-    assert.deepEqual(answersOf(viaChecking.stdout).map((body) => seen({ body })), answersOf(viaApollo.stdout).map((body) => seen({ body })));
+    assert.deepEqual(
+      answersOf(viaChecking.stdout).map((body) => seen({ body })),
+      answersOf(viaApollo.stdout).map((body) => seen({ body })),
+    );
   });
 
-  it("reads the same permissions as the subgraphs: scopes from `scopes` or `scope`, session tokens authorize nothing", async () => {
+  it('reads the same permissions as the subgraphs: scopes from `scopes` or `scope`, session tokens authorize nothing', async () => {
     const query = '{ account(id: "1") { name balance } }';
     const tokens = {
       'scopes only': signed({ scopes: ['accounts:read-balance'] }),
@@ -191,10 +206,22 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
     assert.deepEqual(refusedBy(viaSession.body), ['gateway:UNAUTHENTICATED']);
     // A token whose key the JWKS lacks is refused as the subgraphs refuse it (401), not with a 500.
     const [header, payload, signature] = alice.token.split('.');
-    const unknownKid = [Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header!, 'base64url').toString()), kid: 'graphql-sso-demo-20991231' })).toString('base64url'), payload, signature].join('.');
-    const [gatewayKid, subgraphKid] = await Promise.all([graphql(checking.url, '{ publicStatus }', unknownKid), graphql(demo.otherapp.url, '{ publicStatus }', unknownKid)]);
+    const unknownKid = [
+      Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(header!, 'base64url').toString()), kid: 'graphql-sso-demo-20991231' }),
+      ).toString('base64url'),
+      payload,
+      signature,
+    ].join('.');
+    const [gatewayKid, subgraphKid] = await Promise.all([
+      graphql(checking.url, '{ publicStatus }', unknownKid),
+      graphql(demo.otherapp.url, '{ publicStatus }', unknownKid),
+    ]);
     assert.equal(gatewayKid.status, 401);
-    assert.deepEqual(gatewayKid.body.errors?.map((e) => e.extensions?.code), subgraphKid.body.errors?.map((e) => e.extensions?.code));
+    assert.deepEqual(
+      gatewayKid.body.errors?.map((e) => e.extensions?.code),
+      subgraphKid.body.errors?.map((e) => e.extensions?.code),
+    );
     // Scheme case as the subgraphs take it: `jwt` works as `JWT` does.
     const lowercase = await graphql(checking.url, query, undefined, { authorization: `jwt ${alice.token}` });
     assert.deepEqual(lowercase.body, { data: { account: { name: 'Alice & Co', balance: 1200 } } });
@@ -202,7 +229,9 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
 
   it('forwards Authorization, X-Forwarded-For (with the client appended) and User-Agent to a subgraph', async () => {
     const seenHeaders: Record<string, string | string[] | undefined>[] = [];
-    const typeDefs = parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"]) type Query { echo: String }');
+    const typeDefs = parse(
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"]) type Query { echo: String }',
+    );
     const server = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs, resolvers: { Query: { echo: () => 'ok' } } }]) });
     const { url } = await startStandaloneServer(server, {
       context: async ({ req }: { req: IncomingMessage }) => {
@@ -213,7 +242,12 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
     });
     let hive: ServiceProcess | undefined;
     try {
-      hive = await startHiveGateway({ port: 0, host: '127.0.0.1', supergraphSdl: await composeFromSubgraphs([{ name: 'echo', url }]), runDir: join(dataDir, 'hive-echo') });
+      hive = await startHiveGateway({
+        port: 0,
+        host: '127.0.0.1',
+        supergraphSdl: await composeFromSubgraphs([{ name: 'echo', url }]),
+        runDir: join(dataDir, 'hive-echo'),
+      });
       await graphql(hive.url, '{ echo }', 'abc', { 'x-forwarded-for': '198.51.100.1', 'user-agent': 'phone-app/2.1' });
       await graphql(hive.url, '{ echo }', undefined, { 'user-agent': '' });
       assert.deepEqual(seenHeaders.slice(-2), [
@@ -235,11 +269,22 @@ describe(`Hive Gateway ${HIVE_GATEWAY_VERSION} in front of the demo`, { timeout:
       writeFileSync(
         join(dir, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+            typeRoots: [join(ROOT, 'node_modules/@types')],
+          },
           files: ['gateway.config.ts'],
         }),
       );
-      await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir]).catch((error: { stdout?: string }) => assert.fail(error.stdout ?? String(error)));
+      await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir]).catch((error: { stdout?: string }) =>
+        assert.fail(error.stdout ?? String(error)),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

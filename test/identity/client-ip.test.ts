@@ -28,7 +28,7 @@ describe('session ip_address: the socket address by default', () => {
     assert.equal(await ipOf(sso, token), '127.0.0.1');
   });
 
-  it('ignores X-Forwarded-For when a request records the session\'s use', async () => {
+  it("ignores X-Forwarded-For when a request records the session's use", async () => {
     const token = await sso.login('alice', 'alice-password', { clientId: 'use' });
     const res = await sso.graphql('{ me { username } }', { token, headers: { 'x-forwarded-for': '198.51.100.9' } });
     assert.deepEqual(res.body.data, { me: { username: 'alice' } });

@@ -42,12 +42,21 @@ describe('identity data', () => {
 
   it('refuses empty passwords, bad usernames, bad emails and duplicate usernames', async () => {
     const users = sso.service.services.users;
-    await assert.rejects(users.create({ username: 'empty', password: '' }), (e: unknown) => e instanceof InputError && /Password must not be empty/.test(e.message));
-    await assert.rejects(users.create({ username: 'has space', password: 'x' }), (e: unknown) => e instanceof InputError && /Username/.test(e.message));
+    await assert.rejects(
+      users.create({ username: 'empty', password: '' }),
+      (e: unknown) => e instanceof InputError && /Password must not be empty/.test(e.message),
+    );
+    await assert.rejects(
+      users.create({ username: 'has space', password: 'x' }),
+      (e: unknown) => e instanceof InputError && /Username/.test(e.message),
+    );
     await assert.rejects(users.create({ username: 'x'.repeat(151), password: 'x' }), InputError);
     await assert.rejects(users.create({ username: 'bad-email', email: 'not-an-email', password: 'x' }), /Email/);
     await users.create({ username: 'twice', password: 'x' });
-    await assert.rejects(users.create({ username: 'twice', password: 'y' }), (e: unknown) => e instanceof InputError && e.code === 'CONFLICT');
+    await assert.rejects(
+      users.create({ username: 'twice', password: 'y' }),
+      (e: unknown) => e instanceof InputError && e.code === 'CONFLICT',
+    );
   });
 
   it('re-hashes a password made with another cost at the next login', async () => {

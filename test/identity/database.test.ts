@@ -25,7 +25,9 @@ class AppNote {
 
 class AppNoteTable extends Migration {
   override async up(): Promise<void> {
-    this.addSql('create table "app_note" ("id" serial primary key, "author_id" uuid not null references "users" ("id") on delete cascade, "text" text not null);');
+    this.addSql(
+      'create table "app_note" ("id" serial primary key, "author_id" uuid not null references "users" ("id") on delete cascade, "text" text not null);',
+    );
   }
 }
 
@@ -115,15 +117,24 @@ describe('openIdentityDatabase', () => {
       migrations: [AppNoteTable, { name: 'AppNoteTable', class: AppNoteTable }],
       databaseTimeout: 5,
     };
-    await assert.rejects(openIdentityDatabase({ settings: unchecked, url: NOWHERE, logger }), refusal('migrations[1]', /the name "AppNoteTable" is taken by migrations\[0\] already/));
+    await assert.rejects(
+      openIdentityDatabase({ settings: unchecked, url: NOWHERE, logger }),
+      refusal('migrations[1]', /the name "AppNoteTable" is taken by migrations\[0\] already/),
+    );
   });
 
   it('names the entities setting when MikroORM refuses an entity, with what tsx lacks when types are missing', async () => {
     await assert.rejects(
       openIdentityDatabase({ settings: settingsWith({ entities: [Untyped] }), url: testDb.url, logger }),
-      refusal('entities', /Please provide either 'type' or 'entity' attribute in Untyped\.text\..* A TypeScript file loaded through tsx \(esbuild\) carries no decorator metadata: give each property its type \(@Property\(\{ type: 'string' \}\)/),
+      refusal(
+        'entities',
+        /Please provide either 'type' or 'entity' attribute in Untyped\.text\..* A TypeScript file loaded through tsx \(esbuild\) carries no decorator metadata: give each property its type \(@Property\(\{ type: 'string' \}\)/,
+      ),
     );
-    await assert.rejects(openIdentityDatabase({ settings: settingsWith({ entities: [NoPrimaryKey] }), url: testDb.url, logger }), refusal('entities', /NoPrimaryKey entity is missing @PrimaryKey\(\)/));
+    await assert.rejects(
+      openIdentityDatabase({ settings: settingsWith({ entities: [NoPrimaryKey] }), url: testDb.url, logger }),
+      refusal('entities', /NoPrimaryKey entity is missing @PrimaryKey\(\)/),
+    );
   });
 
   it('defaults: DATABASE_URL, else the embedded database under SSO_DATA_DIR; a logger of its own', async () => {
@@ -136,7 +147,9 @@ describe('openIdentityDatabase', () => {
       } finally {
         await server.close();
       }
-      const embedded = await withEnv({ DATABASE_URL: testDb.url, SSO_DATA_DIR: join(app.dir, 'data') }, () => openIdentityDatabase({ settings, url: null }));
+      const embedded = await withEnv({ DATABASE_URL: testDb.url, SSO_DATA_DIR: join(app.dir, 'data') }, () =>
+        openIdentityDatabase({ settings, url: null }),
+      );
       try {
         assert.equal(embedded.kind, 'embedded');
         assert.equal(embedded.describe(), `embedded PGlite at ${join(app.dir, 'data', 'pglite')}`);
@@ -167,11 +180,16 @@ describe("openIdentityDatabase from an application's script while serve holds th
   });
 
   it("reaches it through the running server's socket; the rows it writes are what the server's hook reads", async () => {
-    const created = await runCli(['users', 'create', '--username', 'olga', '--password-stdin', '--config', jsConfig], { env, input: 'olga-password' });
+    const created = await runCli(['users', 'create', '--username', 'olga', '--password-stdin', '--config', jsConfig], {
+      env,
+      input: 'olga-password',
+    });
     assert.equal(created.code, 0, created.stderr);
     const { AccountMember } = (await import(join(app.dir, 'entities.js'))) as { AccountMember: new () => object };
     const settings = resolveSettings(await loadConfig(jsConfig));
-    const db: Database = await withEnv({ DATABASE_URL: undefined, SSO_DATA_DIR: env.SSO_DATA_DIR }, () => openIdentityDatabase({ settings, logger: createTestLogger() }));
+    const db: Database = await withEnv({ DATABASE_URL: undefined, SSO_DATA_DIR: env.SSO_DATA_DIR }, () =>
+      openIdentityDatabase({ settings, logger: createTestLogger() }),
+    );
     try {
       assert.equal(db.kind, 'embedded-remote');
       assert.deepEqual(await migrate(db), [], 'serve has applied them all');

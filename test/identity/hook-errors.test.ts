@@ -143,7 +143,10 @@ describe('hooks of the identity service that fail unexpectedly', () => {
             throw error;
           };
           const response = await run();
-          assert.deepEqual(response.body.errors?.map((e) => [e.message, e.extensions?.code]), [[message, code]]);
+          assert.deepEqual(
+            response.body.errors?.map((e) => [e.message, e.extensions?.code]),
+            [[message, code]],
+          );
           assert.equal(errorLines(response).length, 0, 'a refusal is no server error');
         }
       });
@@ -152,7 +155,10 @@ describe('hooks of the identity service that fail unexpectedly', () => {
     it('createAuthorizationPayload querying a table that does not exist: the database text stays in the log', async () => {
       breaks.createAuthorizationPayload = (em) => em!.getConnection().execute('select role from account_member where user_id = ?', ['1']);
       const response = await sso.graphql(MINT, { token: session });
-      assert.deepEqual(response.body.errors?.map((e) => [e.message, e.extensions?.code]), [[INTERNAL, 'INTERNAL_SERVER_ERROR']]);
+      assert.deepEqual(
+        response.body.errors?.map((e) => [e.message, e.extensions?.code]),
+        [[INTERNAL, 'INTERNAL_SERVER_ERROR']],
+      );
       assertMasked(response, 'createAuthorizationPayload');
       assertLogged(response, 'createAuthorizationPayload', MISSING_TABLE, 'GraphQL resolver failed');
     });
@@ -161,7 +167,10 @@ describe('hooks of the identity service that fail unexpectedly', () => {
       breaks.createAuthorizationPayload = outage;
       const response = await sso.graphql(MINT, { token: session });
       assert.equal(response.status, 503);
-      assert.deepEqual(response.body.errors?.map((e) => [e.message, e.extensions?.code]), [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']]);
+      assert.deepEqual(
+        response.body.errors?.map((e) => [e.message, e.extensions?.code]),
+        [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']],
+      );
     });
   });
 
@@ -172,7 +181,10 @@ describe('hooks of the identity service that fail unexpectedly', () => {
         const response = await sso.graphql(ME, { token: session });
         assert.equal(response.status, 500);
         assert.equal(response.body.data, undefined);
-        assert.deepEqual(response.body.errors?.map((e) => [e.message, e.extensions?.code]), [[INTERNAL, 'INTERNAL_SERVER_ERROR']]);
+        assert.deepEqual(
+          response.body.errors?.map((e) => [e.message, e.extensions?.code]),
+          [[INTERNAL, 'INTERNAL_SERVER_ERROR']],
+        );
         assertMasked(response, hook);
         assertLogged(response, hook, causeOf(hook), 'authentication failed unexpectedly');
       });
@@ -183,13 +195,19 @@ describe('hooks of the identity service that fail unexpectedly', () => {
         };
         const forbidden = await sso.graphql(ME, { token: session });
         assert.equal(forbidden.status, 403);
-        assert.deepEqual(forbidden.body.errors?.map((e) => [e.message, e.extensions?.code]), [['Your organisation is suspended.', 'FORBIDDEN']]);
+        assert.deepEqual(
+          forbidden.body.errors?.map((e) => [e.message, e.extensions?.code]),
+          [['Your organisation is suspended.', 'FORBIDDEN']],
+        );
         breaks[hook] = () => {
           throw new AuthenticationError('USER_INACTIVE', 'User inactive or deleted.');
         };
         const unauthenticated = await sso.graphql(ME, { token: session });
         assert.equal(unauthenticated.status, 401);
-        assert.deepEqual(unauthenticated.body.errors?.map((e) => [e.message, e.extensions?.code]), [['User inactive or deleted.', 'UNAUTHENTICATED']]);
+        assert.deepEqual(
+          unauthenticated.body.errors?.map((e) => [e.message, e.extensions?.code]),
+          [['User inactive or deleted.', 'UNAUTHENTICATED']],
+        );
         assert.equal(errorLines(unauthenticated).length, 0);
       });
     }
@@ -206,7 +224,10 @@ describe('hooks of the identity service that fail unexpectedly', () => {
       breaks.authenticatePayload = outage;
       const response = await sso.graphql(ME, { token: session });
       assert.equal(response.status, 503);
-      assert.deepEqual(response.body.errors?.map((e) => [e.message, e.extensions?.code]), [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']]);
+      assert.deepEqual(
+        response.body.errors?.map((e) => [e.message, e.extensions?.code]),
+        [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']],
+      );
     });
   });
 

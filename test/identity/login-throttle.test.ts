@@ -60,7 +60,11 @@ describe('login throttle (PostgreSQL store)', () => {
 
   before(async () => {
     sso = await startIdentity(
-      { passwordHashRounds: ROUNDS, trustProxy: true, loginThrottle: { usernameAttempts: 3, ipAttempts: 1000, backoff: { base: 1, max: 4 }, window: 60 } },
+      {
+        passwordHashRounds: ROUNDS,
+        trustProxy: true,
+        loginThrottle: { usernameAttempts: 3, ipAttempts: 1000, backoff: { base: 1, max: 4 }, window: 60 },
+      },
       { loginThrottle: { now: () => clock, onThrottled: (kind) => throttled.push(kind) } },
     );
     await sso.createUser('carol', 'carol-password');
@@ -80,8 +84,14 @@ describe('login throttle (PostgreSQL store)', () => {
     assert.equal(comparisons.count, 3);
     const outcomes = responses.map(outcome);
     assert.equal(outcomes.filter((o) => JSON.stringify(o) === JSON.stringify(WRONG)).length, 3);
-    assert.deepEqual(outcomes.filter((o) => JSON.stringify(o) !== JSON.stringify(WRONG)), Array(47).fill(refused(1)));
-    assert.ok(responses.every((r) => r.status === 200), 'a field error, not a refused request');
+    assert.deepEqual(
+      outcomes.filter((o) => JSON.stringify(o) !== JSON.stringify(WRONG)),
+      Array(47).fill(refused(1)),
+    );
+    assert.ok(
+      responses.every((r) => r.status === 200),
+      'a field error, not a refused request',
+    );
     assert.deepEqual(throttled, Array(47).fill('username'));
     const metrics = await scrape(sso.origin);
     assert.equal(metrics.value('sso_login_throttled_total', { kind: 'username' }), 47);
@@ -108,13 +118,19 @@ describe('login throttle (PostgreSQL store)', () => {
     const first = await send('wrong');
     assert.equal(comparisons.count, 1);
     assert.equal(first.body.data, null);
-    assert.deepEqual(first.body.errors?.map((e) => [e.path, e.extensions?.code]), [[['a0'], 'UNAUTHENTICATED']]);
+    assert.deepEqual(
+      first.body.errors?.map((e) => [e.path, e.extensions?.code]),
+      [[['a0'], 'UNAUTHENTICATED']],
+    );
 
     assert.deepEqual(outcome(await login('frank', 'wrong')), WRONG);
     assert.deepEqual(outcome(await login('frank', 'wrong')), WRONG);
     const throttledAliases = await send('frank-password');
     assert.equal(comparisons.count, 3, 'the fourth attempt, aliased or not, is not evaluated');
-    assert.deepEqual(throttledAliases.body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.retryAfter]), [[['a0'], 'TOO_MANY_REQUESTS', 1]]);
+    assert.deepEqual(
+      throttledAliases.body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.retryAfter]),
+      [[['a0'], 'TOO_MANY_REQUESTS', 1]],
+    );
 
     tick(1);
     const allowed = await send('frank-password');
@@ -124,14 +140,21 @@ describe('login throttle (PostgreSQL store)', () => {
   it('each operation of a batched request is an attempt of its own: of 10, 3 are evaluated', async () => {
     await sso.createUser('gina', 'gina-password');
     const batch = Array.from({ length: 10 }, () => ({ query: LOGIN, variables: { username: 'gina', password: 'wrong' } }));
-    const response = await fetch(sso.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(batch) });
+    const response = await fetch(sso.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(batch),
+    });
     assert.equal(response.status, 200);
     const results = (await response.json()) as GraphQLResponse['body'][];
     assert.equal(results.length, 10);
     assert.equal(comparisons.count, 3);
     const outcomes = results.map((body) => outcome({ status: 200, body } as GraphQLResponse));
     assert.equal(outcomes.filter((o) => JSON.stringify(o) === JSON.stringify(WRONG)).length, 3);
-    assert.deepEqual(outcomes.filter((o) => JSON.stringify(o) !== JSON.stringify(WRONG)), Array(7).fill(refused(1)));
+    assert.deepEqual(
+      outcomes.filter((o) => JSON.stringify(o) !== JSON.stringify(WRONG)),
+      Array(7).fill(refused(1)),
+    );
     assert.deepEqual(outcome(await login('gina', 'gina-password')), refused(1), 'the batch counted for the next request too');
   });
 
@@ -214,7 +237,7 @@ describe('login throttle (PostgreSQL store)', () => {
     }
   });
 
-  it('POST /session/ answers a throttled login 429 with Retry-After, as DRF\'s Throttled', async () => {
+  it("POST /session/ answers a throttled login 429 with Retry-After, as DRF's Throttled", async () => {
     const post = () =>
       fetch(`${sso.origin}/session/`, {
         method: 'POST',
@@ -234,24 +257,45 @@ describe('login throttle (PostgreSQL store)', () => {
     await sso.createUser('mike', 'mike-password');
     const token = await sso.login('mike', 'mike-password', { headers: { 'x-forwarded-for': ip } });
     const change = (current: string) =>
-      sso.graphql('mutation ($c: String!) { changePassword(currentPassword: $c, newPassword: "mike-new") { token } }', { variables: { c: current }, token, headers: { 'x-forwarded-for': ip } });
+      sso.graphql('mutation ($c: String!) { changePassword(currentPassword: $c, newPassword: "mike-new") { token } }', {
+        variables: { c: current },
+        token,
+        headers: { 'x-forwarded-for': ip },
+      });
     for (let i = 0; i < 3; i += 1) assert.equal((await change('wrong')).body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     const response = await change('mike-password');
-    assert.deepEqual(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.retryAfter]), [['TOO_MANY_REQUESTS', 1]]);
+    assert.deepEqual(
+      response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.retryAfter]),
+      [['TOO_MANY_REQUESTS', 1]],
+    );
     tick(1);
     assert.ok((await change('mike-password')).body.data?.changePassword.token, 'allowed again after the back-off');
     assert.equal(outcome(await login('mike', 'mike-new')), 'OK');
   });
 
   it('shares the counts between services on one database (every process of the service)', async () => {
-    const db = await openDatabase({ url: sso.databaseUrl, dataDir: sso.keys.root, entities: identityEntities, migrations: identityMigrations, logger: createTestLogger() });
-    const other = await IdentityService.create({ settings: sso.service.services.settings, orm: db.orm, logger: createTestLogger(), loginThrottle: { now: () => clock } });
+    const db = await openDatabase({
+      url: sso.databaseUrl,
+      dataDir: sso.keys.root,
+      entities: identityEntities,
+      migrations: identityMigrations,
+      logger: createTestLogger(),
+    });
+    const other = await IdentityService.create({
+      settings: sso.service.services.settings,
+      orm: db.orm,
+      logger: createTestLogger(),
+      loginThrottle: { now: () => clock },
+    });
     try {
       const otherUrl = await other.listen(0, '127.0.0.1');
       await sso.createUser('nina', 'nina-password');
       const via = (url: string) =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ query: LOGIN, variables: { username: 'nina', password: 'wrong' } }) })
-          .then(async (r) => outcome({ status: r.status, headers: r.headers, body: await r.json() }));
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: JSON.stringify({ query: LOGIN, variables: { username: 'nina', password: 'wrong' } }),
+        }).then(async (r) => outcome({ status: r.status, headers: r.headers, body: await r.json() }));
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => via(i % 2 === 0 ? sso.url : otherUrl)));
       assert.equal(answers.filter((a) => JSON.stringify(a) === JSON.stringify(WRONG)).length, 3);
       assert.equal(comparisons.count, 3);
@@ -271,7 +315,7 @@ describe('login throttle (PostgreSQL store)', () => {
     tick(61);
     await login('fresh-name', 'wrong', '198.51.100.200');
     assert.equal(await sso.service.services.loginThrottle!.prune(), before);
-    assert.equal((await rows()).length, 2, 'only the fresh attempt\'s username and address remain');
+    assert.equal((await rows()).length, 2, "only the fresh attempt's username and address remain");
   });
 });
 
@@ -299,7 +343,12 @@ describe('login throttle off (loginThrottle: null)', () => {
 
 describe('login throttle defaults', () => {
   it('are on: 5 attempts per username, 100 per address, 1 s doubling to 15 min, forgotten after an hour', () => {
-    assert.deepEqual(resolveSettings().loginThrottle, { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 });
+    assert.deepEqual(resolveSettings().loginThrottle, {
+      usernameAttempts: 5,
+      ipAttempts: 100,
+      backoff: { base: 1, max: 900 },
+      window: 3600,
+    });
     assert.equal(resolveSettings().redisUrl, null);
   });
 });

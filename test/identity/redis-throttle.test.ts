@@ -23,7 +23,11 @@ async function attempt(url: string, username: string, password: string, ip: stri
 describe('login throttle (Redis store, redisUrl)', () => {
   const prefix = `sso-test:${randomBytes(6).toString('hex')}:`;
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const config = { redisUrl: REDIS_URL, trustProxy: true, loginThrottle: { usernameAttempts: 3, ipAttempts: 5, backoff: { base: 1, max: 60 }, window: 120 } };
+  const config = {
+    redisUrl: REDIS_URL,
+    trustProxy: true,
+    loginThrottle: { usernameAttempts: 3, ipAttempts: 5, backoff: { base: 1, max: 60 }, window: 120 },
+  };
   /** A clock that stands still, so that no back-off runs out while a test's requests are in flight. */
   const clock = Date.now();
   const throttleOptions = { redisKeyPrefix: prefix, now: () => clock };
@@ -34,7 +38,12 @@ describe('login throttle (Redis store, redisUrl)', () => {
   before(async () => {
     await redis.connect();
     sso = await startIdentity(config, { loginThrottle: throttleOptions });
-    other = await IdentityService.create({ settings: sso.service.services.settings, orm: sso.db.orm, logger: createTestLogger(), loginThrottle: throttleOptions });
+    other = await IdentityService.create({
+      settings: sso.service.services.settings,
+      orm: sso.db.orm,
+      logger: createTestLogger(),
+      loginThrottle: throttleOptions,
+    });
     otherUrl = await other.listen(0, '127.0.0.1');
     await sso.createUser('rita', 'rita-password');
   });
@@ -54,7 +63,9 @@ describe('login throttle (Redis store, redisUrl)', () => {
   });
 
   it('two services share the counts: of 20 concurrent attempts through both, 3 are evaluated', async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i % 2 === 0 ? sso.url : otherUrl, 'sam', 'wrong', '192.0.2.2')));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attempt(i % 2 === 0 ? sso.url : otherUrl, 'sam', 'wrong', '192.0.2.2')),
+    );
     assert.equal(answers.filter((a) => a === 'UNAUTHENTICATED').length, 3);
     assert.equal(answers.filter((a) => a === 'TOO_MANY_REQUESTS').length, 17);
   });
@@ -65,7 +76,7 @@ describe('login throttle (Redis store, redisUrl)', () => {
     assert.equal(await attempt(sso.url, 'user-5', 'wrong', '192.0.2.4'), 'UNAUTHENTICATED');
   });
 
-  it('entries expire a window after their last counted attempt; a success deletes the username\'s', async () => {
+  it("entries expire a window after their last counted attempt; a success deletes the username's", async () => {
     await sso.createUser('tina', 'tina-password');
     assert.equal(await attempt(sso.url, 'tina', 'wrong', '192.0.2.5'), 'UNAUTHENTICATED');
     const [username, address] = [await redis.keys(`${prefix}username:*`), await redis.keys(`${prefix}ip:192.0.2.5`)];

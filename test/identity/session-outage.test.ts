@@ -16,7 +16,9 @@ import { TOKEN_SESSION, type TokenPayload } from '../../src/jwt/claims.js';
 import { createTestDatabase, createTestLogger, type TestDatabase } from '../support/database.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
-const needsServer = !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL): PGlite runs one statement at a time, so a lock held elsewhere cannot make a read time out';
+const needsServer =
+  !process.env.TEST_DATABASE_URL &&
+  'needs a PostgreSQL server (TEST_DATABASE_URL): PGlite runs one statement at a time, so a lock held elsewhere cannot make a read time out';
 
 const TTL = 60_000;
 /**
@@ -39,7 +41,14 @@ async function setUp() {
   let db: Database | undefined;
   try {
     proxy = await startTcpProxy(testDb.url);
-    db = await openDatabase({ url: proxy.url, dataDir: tmpdir(), entities: identityEntities, migrations: identityMigrations, logger: createTestLogger(), timeout: READ_TIMEOUT });
+    db = await openDatabase({
+      url: proxy.url,
+      dataDir: tmpdir(),
+      entities: identityEntities,
+      migrations: identityMigrations,
+      logger: createTestLogger(),
+      timeout: READ_TIMEOUT,
+    });
     // On PGlite, migrate's transaction on one pooled connection would wait forever on the
     // migrator's queries on another (its socket serves one transaction at a time): migrate as the
     // embedded database does, without the wrapping transaction.
@@ -130,27 +139,31 @@ describe('session checks while the database cannot be read (a real PostgreSQL be
     assert.equal(await storedLastUsedAt(), recorded);
   });
 
-  it('a session this process checked stands while its read times out, and no use is written though writes would pass', { skip: needsServer }, async () => {
-    const { sessions, cache, clock, payload, user, check, storedLastUsedAt, testDb } = await open();
-    await check();
-    const recorded = await storedLastUsedAt();
-    cache.setLive(false);
-    clock.service += PAST_LAST_USED_INTERVAL;
+  it(
+    'a session this process checked stands while its read times out, and no use is written though writes would pass',
+    { skip: needsServer },
+    async () => {
+      const { sessions, cache, clock, payload, user, check, storedLastUsedAt, testDb } = await open();
+      await check();
+      const recorded = await storedLastUsedAt();
+      cache.setLive(false);
+      clock.service += PAST_LAST_USED_INTERVAL;
 
-    // Another session holds the users table: the read (which joins it) is cancelled by
-    // statement_timeout (57014), while an update of session_token alone would go through.
-    const locker = new pg.Client({ connectionString: testDb.url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('lock table users in access exclusive mode');
-      assert.equal((await sessions.authenticate(payload, undefined)).id, user.id);
-    } finally {
-      await locker.query('rollback').catch(() => undefined);
-      await locker.end();
-    }
-    assert.equal(await storedLastUsedAt(), recorded, 'last_used_at was not written');
-  });
+      // Another session holds the users table: the read (which joins it) is cancelled by
+      // statement_timeout (57014), while an update of session_token alone would go through.
+      const locker = new pg.Client({ connectionString: testDb.url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table users in access exclusive mode');
+        assert.equal((await sessions.authenticate(payload, undefined)).id, user.id);
+      } finally {
+        await locker.query('rollback').catch(() => undefined);
+        await locker.end();
+      }
+      assert.equal(await storedLastUsedAt(), recorded, 'last_used_at was not written');
+    },
+  );
 
   it('a remembered session past sessionCacheTtl is not used during an outage: the database error stands', async () => {
     const { sessions, cache, clock, proxy, payload, user, check } = await open();

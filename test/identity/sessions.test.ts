@@ -22,10 +22,7 @@ describe('session lifecycle', () => {
   const ids: Record<string, string> = {};
 
   before(async () => {
-    sso = await startIdentity(
-      { createAuthorizationPayload: withAdminScope },
-      { sessions: { now: () => Date.now() + clock } },
-    );
+    sso = await startIdentity({ createAuthorizationPayload: withAdminScope }, { sessions: { now: () => Date.now() + clock } });
     for (const name of ['alice', 'bob', 'root']) ids[name] = (await sso.createUser(name, `${name}-password`)).id;
   });
   after(() => sso.close());
@@ -112,7 +109,10 @@ describe('session lifecycle', () => {
     assert.equal((await sso.graphql(ME, { token: keep })).status, 200);
     assert.equal((await sso.graphql(ME, { token: other })).status, 401);
     const listed = await sso.graphql(MY_SESSIONS, { token: keep });
-    assert.deepEqual((listed.body.data!.mySessions as { id: string }[]).map((s) => s.id), [payloadOf(keep).sid]);
+    assert.deepEqual(
+      (listed.body.data!.mySessions as { id: string }[]).map((s) => s.id),
+      [payloadOf(keep).sid],
+    );
     const all = await sso.graphql('mutation { revokeAllSessions }', { token: keep });
     assert.equal(all.body.data!.revokeAllSessions, 1);
     assert.equal((await sso.graphql(ME, { token: keep })).status, 401);
@@ -139,7 +139,10 @@ describe('session lifecycle', () => {
     const phone = await sso.login('gina', 'gina-password', { clientId: 'phone' });
     const web = await sso.login('gina', 'gina-password', { clientId: 'web' });
     const change = (current: string, next: string, token: string) =>
-      sso.graphql('mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }', { variables: { c: current, n: next }, token });
+      sso.graphql('mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }', {
+        variables: { c: current, n: next },
+        token,
+      });
     const wrong = await change('not-it', 'gina-new', web);
     assert.equal(errorOf(wrong)?.extensions?.code, 'UNAUTHENTICATED');
     assert.equal(errorOf(wrong)?.message, 'The current password is not correct.');
@@ -181,26 +184,32 @@ describe('losing the notification connection', () => {
   });
   after(() => sso.close());
 
-  it('stops caching at once and resumes once it is back', { skip: !process.env.TEST_DATABASE_URL && 'needs PostgreSQL LISTEN/NOTIFY (TEST_DATABASE_URL)' }, async () => {
-    const cache = sso.service.services.sessionCache;
-    const token = await sso.login('erin', 'erin-password');
-    assert.equal((await sso.graphql(ME, { token })).status, 200);
-    assert.equal(cache.live, true);
-    assert.equal(cache.size, 1);
-    const db = sso.db.orm.em.fork().getConnection();
-    await db.execute(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen %'`);
-    const until = async (condition: () => boolean) => {
-      const deadline = Date.now() + 5000;
-      while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return condition();
-    };
-    assert.equal(await until(() => !cache.live), true, 'caching stops when the listener is lost');
-    assert.equal(cache.get(payloadOf(token).sid), undefined, 'and no longer answers from what it held');
-    // Meanwhile every request reads the database: a revocation now is seen at once.
-    await sso.db.orm.em.fork().nativeUpdate(SessionToken, { id: payloadOf(token).sid }, { revokedAt: new Date() });
-    assert.equal((await sso.graphql(ME, { token })).status, 401);
-    assert.equal(await until(() => cache.live), true, 'the listener reconnects');
-  });
+  it(
+    'stops caching at once and resumes once it is back',
+    { skip: !process.env.TEST_DATABASE_URL && 'needs PostgreSQL LISTEN/NOTIFY (TEST_DATABASE_URL)' },
+    async () => {
+      const cache = sso.service.services.sessionCache;
+      const token = await sso.login('erin', 'erin-password');
+      assert.equal((await sso.graphql(ME, { token })).status, 200);
+      assert.equal(cache.live, true);
+      assert.equal(cache.size, 1);
+      const db = sso.db.orm.em.fork().getConnection();
+      await db.execute(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen %'`,
+      );
+      const until = async (condition: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        return condition();
+      };
+      assert.equal(await until(() => !cache.live), true, 'caching stops when the listener is lost');
+      assert.equal(cache.get(payloadOf(token).sid), undefined, 'and no longer answers from what it held');
+      // Meanwhile every request reads the database: a revocation now is seen at once.
+      await sso.db.orm.em.fork().nativeUpdate(SessionToken, { id: payloadOf(token).sid }, { revokedAt: new Date() });
+      assert.equal((await sso.graphql(ME, { token })).status, 401);
+      assert.equal(await until(() => cache.live), true, 'the listener reconnects');
+    },
+  );
 });
 
 describe('session expiry', () => {
@@ -250,12 +259,23 @@ describe('revocation across processes', () => {
 
   it('a second identity-service process refuses a revoked session within a second', async (t) => {
     const config = join(sso.keys.root, 'second.json');
-    writeFileSync(config, JSON.stringify({ identity: 'myapp', keyStoreRoot: sso.keys.root, privateKeys: { myapp: ['myapp-20200410.pem'] } }));
-    const second = await startServe({ DATABASE_URL: sso.databaseUrl, SSO_CONFIG: config, SSO_DATA_DIR: sso.keys.root, LOG_LEVEL: 'info' }, ['--no-migrate']);
+    writeFileSync(
+      config,
+      JSON.stringify({ identity: 'myapp', keyStoreRoot: sso.keys.root, privateKeys: { myapp: ['myapp-20200410.pem'] } }),
+    );
+    const second = await startServe({ DATABASE_URL: sso.databaseUrl, SSO_CONFIG: config, SSO_DATA_DIR: sso.keys.root, LOG_LEVEL: 'info' }, [
+      '--no-migrate',
+    ]);
     try {
       const token = await sso.login('dana', 'dana-password');
       const askSecond = async () =>
-        (await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${token}` }, body: JSON.stringify({ query: ME }) })).status;
+        (
+          await fetch(second.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+            body: JSON.stringify({ query: ME }),
+          })
+        ).status;
       // Warm the second process (its cache, where it has one).
       assert.equal(await askSecond(), 200);
       assert.equal(await askSecond(), 200);

@@ -47,7 +47,11 @@ describe('identity service: session and authorization tokens', () => {
     const answers = [];
     for (const [username, password] of attempts) {
       const res = await sso.graphql(LOGIN, { variables: { username, password } });
-      answers.push({ status: res.status, data: res.body.data, errors: res.body.errors?.map((e) => ({ message: e.message, code: e.extensions?.code, reason: e.extensions?.reason })) });
+      answers.push({
+        status: res.status,
+        data: res.body.data,
+        errors: res.body.errors?.map((e) => ({ message: e.message, code: e.extensions?.code, reason: e.extensions?.reason })),
+      });
     }
     for (const answer of answers) {
       assert.deepEqual(answer, {

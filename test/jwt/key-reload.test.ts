@@ -59,7 +59,11 @@ describe('KeyStore#reload', () => {
     const rotated = { privateKeys: { myapp: [fresh, old] } };
     keys.reload(settingsOf(rotated), { requireSigningKey: 'myapp' });
     assert.equal(keys.getSigningKey('myapp').kid, 'myapp-20260101');
-    assert.deepEqual(keys.toJwks().keys.map((k) => k.kid), ['myapp-20260101', 'myapp-20250101'], 'the JWKS lists the new key first');
+    assert.deepEqual(
+      keys.toJwks().keys.map((k) => k.kid),
+      ['myapp-20260101', 'myapp-20250101'],
+      'the JWKS lists the new key first',
+    );
 
     const newToken = encodeJwtToken(CLAIMS, contextOf(keys, rotated));
     assert.equal(JSON.parse(Buffer.from(newToken.split('.')[0]!, 'base64url').toString()).kid, 'myapp-20260101');
@@ -76,7 +80,10 @@ describe('KeyStore#reload', () => {
     const retired = { privateKeys: { myapp: [fresh] } };
     keys.reload(settingsOf(retired));
     assert.equal(await codeOf(decodeJwtToken(oldToken, contextOf(keys, retired))), 'KEY_NOT_FOUND');
-    assert.deepEqual(keys.toJwks().keys.map((k) => k.kid), ['myapp-20260101']);
+    assert.deepEqual(
+      keys.toJwks().keys.map((k) => k.kid),
+      ['myapp-20260101'],
+    );
   });
 
   it('keeps publicKeys apart from privateKeys: a key listed only there verifies but never signs', async () => {
@@ -96,16 +103,23 @@ describe('KeyStore#reload', () => {
     const failures: [SsoConfig, { requireSigningKey?: string }, RegExp][] = [
       [{ privateKeys: { myapp: ['missing.pem', fresh] } }, {}, /missing\.pem: file not found/],
       [{ privateKeys: { myapp: [publicOnly] } }, {}, /holds no private key/],
-      [{ identity: 'other', privateKeys: { other: [fresh] } }, { requireSigningKey: 'myapp' }, /no private key is configured for issuer "myapp"/],
+      [
+        { identity: 'other', privateKeys: { other: [fresh] } },
+        { requireSigningKey: 'myapp' },
+        /no private key is configured for issuer "myapp"/,
+      ],
       [{ encodeAlgorithm: 'ES256', privateKeys: { myapp: [fresh] } }, {}, /ES256 cannot be used with the rsa key/],
     ];
     for (const [bad, options, message] of failures) {
-      assert.throws(() => keys.reload(settingsOf(bad), options), (error: unknown) => {
-        assert.ok(error instanceof SettingsError, String(error));
-        assert.equal(error.code, 'INVALID_SETTINGS');
-        assert.match(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => keys.reload(settingsOf(bad), options),
+        (error: unknown) => {
+          assert.ok(error instanceof SettingsError, String(error));
+          assert.equal(error.code, 'INVALID_SETTINGS');
+          assert.match(error.message, message);
+          return true;
+        },
+      );
       assert.equal(keys.getSigningKey('myapp').kid, 'myapp-20260101');
       assert.equal(JSON.stringify(keys.toJwks()), jwks);
       assert.equal(await codeOf(decodeJwtToken(token, contextOf(keys, config))), 'OK');
@@ -122,10 +136,14 @@ describe('IdentityService#reloadKeys', () => {
       await sso.createUser('alice', 'alice-password');
       const oldToken = await sso.login('alice', 'alice-password');
       const next = await sso.keys.add('myapp-20990101');
-      const jwks = async () => ((await (await fetch(`${sso.origin}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      const jwks = async () =>
+        ((await (await fetch(`${sso.origin}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
       // Refused: the identity's private key list is gone, and an EC key does not suit RS256.
-      assert.throws(() => sso.service.reloadKeys({ ...settings, privateKeys: { other: [next] } }), /no private key is configured for issuer "myapp"/);
+      assert.throws(
+        () => sso.service.reloadKeys({ ...settings, privateKeys: { other: [next] } }),
+        /no private key is configured for issuer "myapp"/,
+      );
       const ec = await sso.keys.add('myapp-ec', 'ES256');
       assert.throws(() => sso.service.reloadKeys({ ...settings, privateKeys: { myapp: [ec] } }), /RS256 cannot be used with the ec key/);
       assert.deepEqual(await jwks(), ['myapp-20200410']);

@@ -30,7 +30,8 @@ const now = () => NOW;
 const CLAIMS: UnsignedPayload = { token: 'session', sid: 'session-1', uid: 'user-1' };
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-const openssl = (args: string[], input?: string) => execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+const openssl = (args: string[], input?: string) =>
+  execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 
 /** The PEM blocks of a combined key file. */
 function split(pem: string): { privatePem: string; publicPem: string } {
@@ -89,38 +90,50 @@ describe('KeyStore: PEM files', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('loads one file holding both keys (openssl genrsa + rsa -pubout, appended) as signing and verification key', { skip: !hasOpenssl && 'openssl not installed' }, async () => {
-    const privatePem = openssl(['genrsa', '2048']);
-    const publicPem = openssl(['rsa', '-pubout'], privatePem);
-    assert.match(privatePem, /^-----BEGIN (RSA )?PRIVATE KEY-----/);
-    writeFileSync(join(root, 'openssl-20180101.pem'), privatePem + publicPem);
-    const context = load(root, { privateKeys: { myapp: 'openssl-20180101.pem' } });
-    assert.equal(context.keys.getSigningKey('myapp').kid, 'openssl-20180101');
-    assert.equal(context.keys.getVerificationKey('myapp', 'openssl-20180101').kid, 'openssl-20180101');
-    const token = encodeJwtToken(CLAIMS, context) as string;
-    assert.equal((await decodeJwtToken(token, context)).sid, 'session-1');
-    // The public half in the file is what other services verify with.
-    assert.equal((jwt.verify(token, publicPem, { algorithms: ['RS256'] }) as jwt.JwtPayload).uid, 'user-1');
-  });
-
-  it('reads the other PEM flavours openssl writes: PKCS#1 keys, EC keys with their parameters, a certificate', { skip: !hasOpenssl && 'openssl not installed' }, async () => {
-    const pkcs1 = openssl(['genrsa', '-traditional', '2048']);
-    assert.match(pkcs1, /^-----BEGIN RSA PRIVATE KEY-----/);
-    writeFileSync(join(root, 'pkcs1.pem'), pkcs1 + openssl(['rsa', '-RSAPublicKey_out'], pkcs1));
-    const ec = openssl(['ecparam', '-name', 'prime256v1', '-genkey']);
-    assert.match(ec, /-----BEGIN EC PARAMETERS-----[\s\S]*-----BEGIN EC PRIVATE KEY-----/);
-    writeFileSync(join(root, 'ec.pem'), ec + openssl(['ec', '-pubout'], ec));
-    writeFileSync(join(root, 'pkcs1-private.pem'), pkcs1, { mode: 0o600 });
-    const certificate = openssl(['req', '-x509', '-new', '-key', join(root, 'pkcs1-private.pem'), '-subj', '/CN=myapp', '-days', '1']);
-    assert.match(certificate, /^-----BEGIN CERTIFICATE-----/);
-    writeFileSync(join(root, 'cert.pem'), pkcs1 + certificate);
-
-    for (const [file, encodeAlgorithm] of [['pkcs1.pem', 'RS256'], ['ec.pem', 'ES256'], ['cert.pem', 'RS256']] as const) {
-      const context = load(root, { encodeAlgorithm, privateKeys: { myapp: file } });
+  it(
+    'loads one file holding both keys (openssl genrsa + rsa -pubout, appended) as signing and verification key',
+    { skip: !hasOpenssl && 'openssl not installed' },
+    async () => {
+      const privatePem = openssl(['genrsa', '2048']);
+      const publicPem = openssl(['rsa', '-pubout'], privatePem);
+      assert.match(privatePem, /^-----BEGIN (RSA )?PRIVATE KEY-----/);
+      writeFileSync(join(root, 'openssl-20180101.pem'), privatePem + publicPem);
+      const context = load(root, { privateKeys: { myapp: 'openssl-20180101.pem' } });
+      assert.equal(context.keys.getSigningKey('myapp').kid, 'openssl-20180101');
+      assert.equal(context.keys.getVerificationKey('myapp', 'openssl-20180101').kid, 'openssl-20180101');
       const token = encodeJwtToken(CLAIMS, context) as string;
-      assert.equal((await decodeJwtToken(token, context)).uid, 'user-1', file);
-    }
-  });
+      assert.equal((await decodeJwtToken(token, context)).sid, 'session-1');
+      // The public half in the file is what other services verify with.
+      assert.equal((jwt.verify(token, publicPem, { algorithms: ['RS256'] }) as jwt.JwtPayload).uid, 'user-1');
+    },
+  );
+
+  it(
+    'reads the other PEM flavours openssl writes: PKCS#1 keys, EC keys with their parameters, a certificate',
+    { skip: !hasOpenssl && 'openssl not installed' },
+    async () => {
+      const pkcs1 = openssl(['genrsa', '-traditional', '2048']);
+      assert.match(pkcs1, /^-----BEGIN RSA PRIVATE KEY-----/);
+      writeFileSync(join(root, 'pkcs1.pem'), pkcs1 + openssl(['rsa', '-RSAPublicKey_out'], pkcs1));
+      const ec = openssl(['ecparam', '-name', 'prime256v1', '-genkey']);
+      assert.match(ec, /-----BEGIN EC PARAMETERS-----[\s\S]*-----BEGIN EC PRIVATE KEY-----/);
+      writeFileSync(join(root, 'ec.pem'), ec + openssl(['ec', '-pubout'], ec));
+      writeFileSync(join(root, 'pkcs1-private.pem'), pkcs1, { mode: 0o600 });
+      const certificate = openssl(['req', '-x509', '-new', '-key', join(root, 'pkcs1-private.pem'), '-subj', '/CN=myapp', '-days', '1']);
+      assert.match(certificate, /^-----BEGIN CERTIFICATE-----/);
+      writeFileSync(join(root, 'cert.pem'), pkcs1 + certificate);
+
+      for (const [file, encodeAlgorithm] of [
+        ['pkcs1.pem', 'RS256'],
+        ['ec.pem', 'ES256'],
+        ['cert.pem', 'RS256'],
+      ] as const) {
+        const context = load(root, { encodeAlgorithm, privateKeys: { myapp: file } });
+        const token = encodeJwtToken(CLAIMS, context) as string;
+        assert.equal((await decodeJwtToken(token, context)).uid, 'user-1', file);
+      }
+    },
+  );
 
   it('loads the file writeKeyFile makes: ISSUER-YYYYMMDD.pem, owner-only, private then public key', async () => {
     const dir = join(root, 'generated');
@@ -171,7 +184,10 @@ describe('KeyStore: PEM files', () => {
 
   it('takes one file as a string or several as a list, for private and public keys', async () => {
     const single = load(root, { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { myapp: 'myapp-20200410.pem' } });
-    const listed = load(root, { privateKeys: { myapp: ['myapp-20200410.pem'] }, publicKeys: { myapp: ['myapp-20200410.pem', 'myapp-20180101.pem'] } });
+    const listed = load(root, {
+      privateKeys: { myapp: ['myapp-20200410.pem'] },
+      publicKeys: { myapp: ['myapp-20200410.pem', 'myapp-20180101.pem'] },
+    });
     assert.equal(single.keys.getSigningKey('myapp').kid, 'myapp-20200410');
     assert.equal(listed.keys.getSigningKey('myapp').kid, 'myapp-20200410');
     assert.throws(() => single.keys.getVerificationKey('myapp', 'myapp-20180101'), { code: 'KEY_NOT_FOUND' });
@@ -207,10 +223,16 @@ describe('KeyStore: PEM files', () => {
     assert.equal(keys.getVerificationKey('myapp', 'myapp-20180101').kid, 'myapp-20180101');
     assert.equal(keys.getVerificationKey('myapp', undefined).kid, 'myapp-20200410');
     assert.deepEqual(keys.getVerificationKey('myapp', 'myapp-20200410').algorithms, ['RS256']);
-    for (const [issuer, kid] of [['myapp', 'myapp-29990101'], ['myapp', ''], ['otherapp', 'myapp-20200410'], ['otherapp', undefined]] as const) {
+    for (const [issuer, kid] of [
+      ['myapp', 'myapp-29990101'],
+      ['myapp', ''],
+      ['otherapp', 'myapp-20200410'],
+      ['otherapp', undefined],
+    ] as const) {
       assert.throws(
         () => keys.getVerificationKey(issuer, kid),
-        (error: unknown) => error instanceof AuthenticationError && error.code === 'KEY_NOT_FOUND' && error.message === 'Unauthorized token signing key.',
+        (error: unknown) =>
+          error instanceof AuthenticationError && error.code === 'KEY_NOT_FOUND' && error.message === 'Unauthorized token signing key.',
         `${issuer}/${kid}`,
       );
     }
@@ -238,16 +260,28 @@ describe('KeyStore: PEM files', () => {
     const identity = load(root, { privateKeys: { myapp: 'myapp-20200410.pem' }, authorizationAudience: ['myapp', 'otherapp'] });
     const token = encodeJwtToken({ ...CLAIMS, token: 'auth' }, identity) as string;
 
-    const settings = resolveSettings({ identity: 'otherapp', acceptedIssuers: ['myapp'], keyStoreRoot: otherappRoot, publicKeys: { myapp: 'myapp-20200410.pem' } });
+    const settings = resolveSettings({
+      identity: 'otherapp',
+      acceptedIssuers: ['myapp'],
+      keyStoreRoot: otherappRoot,
+      publicKeys: { myapp: 'myapp-20200410.pem' },
+    });
     const otherapp = { settings, keys: KeyStore.load(settings), now };
     assert.equal((await decodeJwtToken(token, otherapp)).token, 'auth');
     assert.throws(() => otherapp.keys.getSigningKey('myapp'), { code: 'KEY_NOT_FOUND' });
-    assert.throws(() => encodeJwtToken({ ...CLAIMS, iss: 'myapp' }, otherapp), (e: unknown) => e instanceof KeyError && e.code === 'KEY_NOT_FOUND');
+    assert.throws(
+      () => encodeJwtToken({ ...CLAIMS, iss: 'myapp' }, otherapp),
+      (e: unknown) => e instanceof KeyError && e.code === 'KEY_NOT_FOUND',
+    );
   });
 
   describe('refuses unusable key files with a SettingsError naming the setting and the file', () => {
     it('a missing file, in privateKeys and in publicKeys', () => {
-      loadThrows(root, { privateKeys: { myapp: 'missing.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'missing.pem'), message: /file not found/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'missing.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'missing.pem'), message: /file not found/ },
+      );
       loadThrows(
         root,
         { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { myapp: ['myapp-20200410.pem', 'gone.pem'] } },
@@ -257,22 +291,38 @@ describe('KeyStore: PEM files', () => {
 
     it('a directory instead of a file', () => {
       mkdirSync(join(root, 'a-directory.pem'), { recursive: true });
-      loadThrows(root, { privateKeys: { myapp: 'a-directory.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'a-directory.pem'), message: /file not readable/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'a-directory.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'a-directory.pem'), message: /file not readable/ },
+      );
     });
 
     it('a file that is not PEM', () => {
       writeFileSync(join(root, 'not-pem.pem'), 'this is not a key\n');
-      loadThrows(root, { privateKeys: { myapp: 'not-pem.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'not-pem.pem'), message: /holds no PEM key/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'not-pem.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'not-pem.pem'), message: /holds no PEM key/ },
+      );
     });
 
     it('a PEM block whose content is not a key', () => {
       writeFileSync(join(root, 'corrupt.pem'), '-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n');
-      loadThrows(root, { privateKeys: { myapp: 'corrupt.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'corrupt.pem'), message: /corrupt\.pem: / });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'corrupt.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'corrupt.pem'), message: /corrupt\.pem: / },
+      );
     });
 
     it('a public-only file listed in privateKeys', () => {
       writeFileSync(join(root, 'only-public.pem'), split(pems['myapp-20200410']!).publicPem);
-      loadThrows(root, { privateKeys: { myapp: 'only-public.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'only-public.pem'), message: /holds no private key/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'only-public.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'only-public.pem'), message: /holds no private key/ },
+      );
       loadThrows(
         root,
         { privateKeys: { myapp: ['myapp-20200410.pem', 'only-public.pem'] } },
@@ -283,7 +333,11 @@ describe('KeyStore: PEM files', () => {
     it('a file whose key id (its name) is not printable ASCII: jsonwebtoken writes headers as Latin-1', () => {
       for (const name of ['myapp-clé', 'myapp-鍵', 'myapp-tab\there']) {
         writeFileSync(join(root, `${name}.pem`), pems['myapp-20200410']!);
-        loadThrows(root, { privateKeys: { myapp: `${name}.pem` } }, { setting: 'privateKeys.myapp', file: join(root, `${name}.pem`), message: /key id .* must be printable ASCII/ });
+        loadThrows(
+          root,
+          { privateKeys: { myapp: `${name}.pem` } },
+          { setting: 'privateKeys.myapp', file: join(root, `${name}.pem`), message: /key id .* must be printable ASCII/ },
+        );
         loadThrows(
           root,
           { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { partner: `${name}.pem` } },
@@ -299,26 +353,42 @@ describe('KeyStore: PEM files', () => {
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       });
       writeFileSync(join(root, 'small.pem'), privateKey + publicKey);
-      loadThrows(root, { privateKeys: { myapp: 'small.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'small.pem'), message: /RSA key of 1024 bits/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'small.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'small.pem'), message: /RSA key of 1024 bits/ },
+      );
       const verifier = load(root, { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { legacy: 'small.pem' } });
       assert.deepEqual(verifier.keys.getVerificationKey('legacy', undefined).algorithms, ['RS256']);
     });
 
     it('a private key with the public key of another pair', () => {
       writeFileSync(join(root, 'mismatched.pem'), split(pems['myapp-20200410']!).privatePem + split(pems['myapp-20180101']!).publicPem);
-      loadThrows(root, { privateKeys: { myapp: 'mismatched.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'mismatched.pem'), message: /public key does not belong to its private key/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'mismatched.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'mismatched.pem'), message: /public key does not belong to its private key/ },
+      );
     });
 
     it('two private keys in one file, and an encrypted private key', () => {
       writeFileSync(join(root, 'two.pem'), split(pems['myapp-20200410']!).privatePem + split(pems['myapp-20180101']!).privatePem);
-      loadThrows(root, { privateKeys: { myapp: 'two.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'two.pem'), message: /more than one private key/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'two.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'two.pem'), message: /more than one private key/ },
+      );
       const { privateKey } = generateKeyPairSync('rsa', {
         modulusLength: 2048,
         privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' },
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       });
       writeFileSync(join(root, 'encrypted.pem'), privateKey);
-      loadThrows(root, { privateKeys: { myapp: 'encrypted.pem' } }, { setting: 'privateKeys.myapp', file: join(root, 'encrypted.pem'), message: /private key is encrypted/ });
+      loadThrows(
+        root,
+        { privateKeys: { myapp: 'encrypted.pem' } },
+        { setting: 'privateKeys.myapp', file: join(root, 'encrypted.pem'), message: /private key is encrypted/ },
+      );
     });
   });
 
@@ -347,7 +417,10 @@ describe('KeyStore: PEM files', () => {
         assert.equal(jwt.decode(token, { complete: true })!.header.alg, algorithm);
         const payload = await decodeJwtToken(token, context);
         assert.deepEqual(payload, { ...CLAIMS, iss: 'myapp', aud: ['myapp'], iat: NOW });
-        const verified = jwt.verify(token, split(pems[`key-${keyType}`]!).publicPem, { algorithms: [algorithm], clockTimestamp: NOW }) as jwt.JwtPayload;
+        const verified = jwt.verify(token, split(pems[`key-${keyType}`]!).publicPem, {
+          algorithms: [algorithm],
+          clockTimestamp: NOW,
+        }) as jwt.JwtPayload;
         assert.equal(verified.sid, 'session-1');
       });
     }
@@ -355,16 +428,36 @@ describe('KeyStore: PEM files', () => {
     it('uses each key only with algorithms of its own type', async () => {
       const rsa = await add('key-RS256', 'RS256');
       const ec256 = await add('key-ES256', 'ES256');
-      loadThrows(root, { encodeAlgorithm: 'ES256', privateKeys: { myapp: rsa } }, { setting: 'encodeAlgorithm', file: join(root, rsa), message: /ES256 cannot be used with the rsa key/ });
-      loadThrows(root, { encodeAlgorithm: 'ES384', privateKeys: { myapp: ec256 } }, { setting: 'encodeAlgorithm', file: join(root, ec256), message: /ES384 cannot be used with the ec key .* \(it allows ES256\)/ });
-      loadThrows(root, { encodeAlgorithm: 'RS256', privateKeys: { myapp: ec256 } }, { setting: 'encodeAlgorithm', file: join(root, ec256), message: /RS256 cannot be used with the ec key/ });
+      loadThrows(
+        root,
+        { encodeAlgorithm: 'ES256', privateKeys: { myapp: rsa } },
+        { setting: 'encodeAlgorithm', file: join(root, rsa), message: /ES256 cannot be used with the rsa key/ },
+      );
+      loadThrows(
+        root,
+        { encodeAlgorithm: 'ES384', privateKeys: { myapp: ec256 } },
+        { setting: 'encodeAlgorithm', file: join(root, ec256), message: /ES384 cannot be used with the ec key .* \(it allows ES256\)/ },
+      );
+      loadThrows(
+        root,
+        { encodeAlgorithm: 'RS256', privateKeys: { myapp: ec256 } },
+        { setting: 'encodeAlgorithm', file: join(root, ec256), message: /RS256 cannot be used with the ec key/ },
+      );
       assert.throws(
         () => {
-          const settings = resolveSettings({ identity: 'otherapp', decodeAlgorithms: ['ES256'], keyStoreRoot: root, publicKeys: { myapp: rsa } });
+          const settings = resolveSettings({
+            identity: 'otherapp',
+            decodeAlgorithms: ['ES256'],
+            keyStoreRoot: root,
+            publicKeys: { myapp: rsa },
+          });
           KeyStore.load(settings);
         },
         (error: unknown) =>
-          error instanceof SettingsError && error.setting === 'publicKeys.myapp' && error.file === join(root, rsa) && /cannot verify any of decodeAlgorithms \[ES256\]/.test(error.message),
+          error instanceof SettingsError &&
+          error.setting === 'publicKeys.myapp' &&
+          error.file === join(root, rsa) &&
+          /cannot verify any of decodeAlgorithms \[ES256\]/.test(error.message),
       );
     });
 
@@ -373,7 +466,10 @@ describe('KeyStore: PEM files', () => {
       const header = { alg: 'HS256', typ: 'JWT', kid: 'myapp-20200410' };
       const payload = { ...CLAIMS, iss: 'myapp', aud: ['myapp'] };
       const input = `${b64(header)}.${b64(payload)}`;
-      for (const secret of [split(pems['myapp-20200410']!).publicPem, context.keys.getVerificationKey('myapp', undefined).publicKey.export({ format: 'der', type: 'spki' })]) {
+      for (const secret of [
+        split(pems['myapp-20200410']!).publicPem,
+        context.keys.getVerificationKey('myapp', undefined).publicKey.export({ format: 'der', type: 'spki' }),
+      ]) {
         const forged = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
         await decodeRejects(forged, context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"HS256" is not allowed/);
       }
@@ -387,8 +483,17 @@ describe('KeyStore: PEM files', () => {
       await decodeRejects(unsigned, context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"none" is not allowed/);
       const signed = encodeJwtToken(CLAIMS, context) as string;
       const [, body, signature] = signed.split('.');
-      await decodeRejects(`${b64({ alg: 'none', typ: 'JWT', kid: 'myapp-20200410' })}.${body}.${signature}`, context, 'TOKEN_ALGORITHM_NOT_ALLOWED');
-      await decodeRejects(`${b64({ typ: 'JWT', kid: 'myapp-20200410' })}.${body}.${signature}`, context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /undefined is not allowed/);
+      await decodeRejects(
+        `${b64({ alg: 'none', typ: 'JWT', kid: 'myapp-20200410' })}.${body}.${signature}`,
+        context,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+      );
+      await decodeRejects(
+        `${b64({ typ: 'JWT', kid: 'myapp-20200410' })}.${body}.${signature}`,
+        context,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        /undefined is not allowed/,
+      );
     });
 
     it('refuses an ES256 token presented for an RSA kid, and RS256 for an EC kid, even when both algorithms are allowed', async () => {
@@ -398,10 +503,26 @@ describe('KeyStore: PEM files', () => {
       const claims = { ...CLAIMS, iss: 'myapp', aud: ['myapp'] };
       const ecPrivate = split(pems['key-ES256']!).privatePem;
       const rsaPrivate = split(pems['key-RS256']!).privatePem;
-      assert.equal((await decodeJwtToken(jwt.sign(claims, ecPrivate, { algorithm: 'ES256', keyid: 'key-ES256' }), context)).sid, 'session-1');
-      assert.equal((await decodeJwtToken(jwt.sign(claims, rsaPrivate, { algorithm: 'RS256', keyid: 'key-RS256' }), context)).sid, 'session-1');
-      await decodeRejects(jwt.sign(claims, ecPrivate, { algorithm: 'ES256', keyid: 'key-RS256' }), context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"ES256"/);
-      await decodeRejects(jwt.sign(claims, rsaPrivate, { algorithm: 'RS256', keyid: 'key-ES256' }), context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"RS256"/);
+      assert.equal(
+        (await decodeJwtToken(jwt.sign(claims, ecPrivate, { algorithm: 'ES256', keyid: 'key-ES256' }), context)).sid,
+        'session-1',
+      );
+      assert.equal(
+        (await decodeJwtToken(jwt.sign(claims, rsaPrivate, { algorithm: 'RS256', keyid: 'key-RS256' }), context)).sid,
+        'session-1',
+      );
+      await decodeRejects(
+        jwt.sign(claims, ecPrivate, { algorithm: 'ES256', keyid: 'key-RS256' }),
+        context,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        /"ES256"/,
+      );
+      await decodeRejects(
+        jwt.sign(claims, rsaPrivate, { algorithm: 'RS256', keyid: 'key-ES256' }),
+        context,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        /"RS256"/,
+      );
       assert.deepEqual(context.keys.getVerificationKey('myapp', 'key-RS256').algorithms, ['RS256']);
       assert.deepEqual(context.keys.getVerificationKey('myapp', 'key-ES256').algorithms, ['ES256']);
     });
@@ -415,13 +536,26 @@ describe('KeyStore: PEM files', () => {
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       });
       writeFileSync(join(root, 'pss-384.pem'), privateKey + publicKey);
-      const context = load(root, { encodeAlgorithm: 'PS384', decodeAlgorithms: ['PS256', 'PS384', 'PS512'], privateKeys: { myapp: 'pss-384.pem' } });
+      const context = load(root, {
+        encodeAlgorithm: 'PS384',
+        decodeAlgorithms: ['PS256', 'PS384', 'PS512'],
+        privateKeys: { myapp: 'pss-384.pem' },
+      });
       assert.deepEqual(context.keys.getVerificationKey('myapp', undefined).algorithms, ['PS384']);
       const token = encodeJwtToken(CLAIMS, context) as string;
       assert.equal((await decodeJwtToken(token, context)).sid, 'session-1');
       const [, body, signature] = token.split('.');
-      await decodeRejects(`${b64({ alg: 'PS256', typ: 'JWT', kid: 'pss-384' })}.${body}.${signature}`, context, 'TOKEN_ALGORITHM_NOT_ALLOWED', /"PS256"/);
-      loadThrows(root, { encodeAlgorithm: 'PS256', decodeAlgorithms: ['PS256'], privateKeys: { myapp: 'pss-384.pem' } }, { setting: 'encodeAlgorithm', message: /PS256 cannot be used with the rsa-pss key/ });
+      await decodeRejects(
+        `${b64({ alg: 'PS256', typ: 'JWT', kid: 'pss-384' })}.${body}.${signature}`,
+        context,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        /"PS256"/,
+      );
+      loadThrows(
+        root,
+        { encodeAlgorithm: 'PS256', decodeAlgorithms: ['PS256'], privateKeys: { myapp: 'pss-384.pem' } },
+        { setting: 'encodeAlgorithm', message: /PS256 cannot be used with the rsa-pss key/ },
+      );
     });
 
     it('refuses an algorithm of the right key type that decodeAlgorithms does not allow', async () => {
@@ -446,13 +580,34 @@ describe('KeyStore: PEM files', () => {
         complete: true,
       });
       assert.deepEqual(verified.header, { alg: 'RS256', typ: 'JWT', kid: 'myapp-20200410' });
-      assert.deepEqual(verified.payload, { ...CLAIMS, email: 'alice@example.com', scopes: ['a:read'], iss: 'myapp', aud: ['myapp'], exp: NOW + 3600, iat: NOW });
-      assert.throws(() => jwt.verify(token, split(pems['myapp-20180101']!).publicPem, { algorithms: ['RS256'] }), { name: 'JsonWebTokenError', message: 'invalid signature' });
+      assert.deepEqual(verified.payload, {
+        ...CLAIMS,
+        email: 'alice@example.com',
+        scopes: ['a:read'],
+        iss: 'myapp',
+        aud: ['myapp'],
+        exp: NOW + 3600,
+        iat: NOW,
+      });
+      assert.throws(() => jwt.verify(token, split(pems['myapp-20180101']!).publicPem, { algorithms: ['RS256'] }), {
+        name: 'JsonWebTokenError',
+        message: 'invalid signature',
+      });
     });
 
     it('a token from jsonwebtoken.sign with the same key, kid and claims is accepted by decodeJwtToken', async () => {
       const context = load(root, { privateKeys: { myapp: ['myapp-20200410.pem', 'myapp-20180101.pem'] } });
-      const claims = { token: 'auth', sid: 'session-1', uid: 42, email: null, iss: 'myapp', aud: 'myapp', iat: NOW, exp: NOW + 300, account: '7' };
+      const claims = {
+        token: 'auth',
+        sid: 'session-1',
+        uid: 42,
+        email: null,
+        iss: 'myapp',
+        aud: 'myapp',
+        iat: NOW,
+        exp: NOW + 300,
+        account: '7',
+      };
       for (const kid of ['myapp-20200410', 'myapp-20180101']) {
         const token = jwt.sign(claims, split(pems[kid]!).privatePem, { algorithm: 'RS256', keyid: kid });
         assert.deepEqual(await decodeJwtToken(token, context), claims);
@@ -490,7 +645,7 @@ describe('KeyStore: PEM files', () => {
       assert.doesNotMatch(json, /PRIVATE/);
     });
 
-    it('serves a RemoteKeySet that verifies the issuer\'s tokens', async () => {
+    it("serves a RemoteKeySet that verifies the issuer's tokens", async () => {
       const context = load(root, { privateKeys: { myapp: ['myapp-20200410.pem', 'myapp-20180101.pem'] } });
       const fetch = (async () => new Response(JSON.stringify(context.keys.toJwks()), { status: 200 })) as typeof globalThis.fetch;
       const remote = new RemoteKeySet({ issuers: { myapp: 'http://myapp/.well-known/jwks.json' }, algorithms: ['RS256'], fetch });
@@ -504,7 +659,10 @@ describe('KeyStore: PEM files', () => {
       const partner = await add('partner-20200101');
       const context = load(root, { privateKeys: { myapp: 'myapp-20200410.pem' }, publicKeys: { partner } });
       const jwks = context.keys.toJwks();
-      assert.deepEqual(jwks.keys.map((k) => k.kid), ['myapp-20200410']);
+      assert.deepEqual(
+        jwks.keys.map((k) => k.kid),
+        ['myapp-20200410'],
+      );
 
       const fetch = (async () => new Response(JSON.stringify(jwks), { status: 200 })) as typeof globalThis.fetch;
       const remote = new RemoteKeySet({ issuers: { myapp: 'http://myapp/.well-known/jwks.json' }, algorithms: ['RS256'], fetch });

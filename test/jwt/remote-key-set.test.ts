@@ -53,7 +53,10 @@ describe('RemoteKeySet', () => {
     state.keys = [jwk('new', b), jwk('old', a)];
     assert.equal((await set.getVerificationKey('myapp', 'new')).kid, 'new');
     assert.equal(state.calls, 2);
-    await assert.rejects(set.getVerificationKey('myapp', 'bogus'), (e: unknown) => e instanceof AuthenticationError && e.code === 'KEY_NOT_FOUND');
+    await assert.rejects(
+      set.getVerificationKey('myapp', 'bogus'),
+      (e: unknown) => e instanceof AuthenticationError && e.code === 'KEY_NOT_FOUND',
+    );
     await assert.rejects(set.getVerificationKey('myapp', 'bogus-2'), AuthenticationError);
     assert.equal(state.calls, 2, 'unknown kids within the cooldown do not refetch');
     now = 62_000;
@@ -105,14 +108,20 @@ describe('RemoteKeySet', () => {
     assert.equal(set.issuerOfKey('k1'), undefined, 'not fetched yet: it cannot tell (and does not fetch to tell)');
     assert.equal(one.state.calls + two.state.calls, 0);
     await set.preload();
-    assert.deepEqual(['k1', 'k2', 'shared', 'nope', undefined].map((kid) => set.issuerOfKey(kid)), ['one', 'two', undefined, undefined, undefined]);
+    assert.deepEqual(
+      ['k1', 'k2', 'shared', 'nope', undefined].map((kid) => set.issuerOfKey(kid)),
+      ['one', 'two', undefined, undefined, undefined],
+    );
   });
 
   it('is unavailable (not a client error) when it never had keys', async () => {
     const { state, fetch } = endpoint([]);
     state.fail = true;
     const set = new RemoteKeySet({ issuers: { myapp: 'http://idp/jwks' }, algorithms: ['RS256'], fetch, onError: () => undefined });
-    await assert.rejects(set.getVerificationKey('myapp', 'k1'), (e: unknown) => e instanceof ServiceUnavailableError && e.code === 'SERVICE_UNAVAILABLE');
+    await assert.rejects(
+      set.getVerificationKey('myapp', 'k1'),
+      (e: unknown) => e instanceof ServiceUnavailableError && e.code === 'SERVICE_UNAVAILABLE',
+    );
   });
 
   it('refuses issuers it has no URL for, keys of the wrong use or algorithm, and private keys', async () => {

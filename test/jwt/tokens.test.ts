@@ -75,7 +75,11 @@ async function refused(token: string, ctx: TokenContext, expected: { code: strin
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'sso-tokens-'));
-  for (const [issuer, name] of [['myapp', KID], ['partner', 'partner-20200101'], ['stranger', 'stranger-20200101']]) {
+  for (const [issuer, name] of [
+    ['myapp', KID],
+    ['partner', 'partner-20200101'],
+    ['stranger', 'stranger-20200101'],
+  ]) {
     keyFiles[issuer!] = `${name}.pem`;
     writeFileSync(join(root, `${name}.pem`), await generateKeyPem('RS256'), { mode: 0o600 });
   }
@@ -138,13 +142,16 @@ describe('claims and payload factories', () => {
   });
 
   it('createAuthorizationPayload: token "auth" and the same claims; arguments are not copied into the token', () => {
-    assert.deepEqual(createAuthorizationPayload(input({ clientId: 'web' }, { id: 'user-1', email: 'alice@example.com' }, { account: '1' })), {
-      token: 'auth',
-      sid: 'session-1',
-      cid: 'web',
-      uid: 'user-1',
-      email: 'alice@example.com',
-    });
+    assert.deepEqual(
+      createAuthorizationPayload(input({ clientId: 'web' }, { id: 'user-1', email: 'alice@example.com' }, { account: '1' })),
+      {
+        token: 'auth',
+        sid: 'session-1',
+        cid: 'web',
+        uid: 'user-1',
+        email: 'alice@example.com',
+      },
+    );
   });
 
   it('leaves out an empty client id, keeps a numeric user id a number, gives a missing email as null', () => {
@@ -199,9 +206,13 @@ describe('encodeJwtToken', () => {
     assert.equal(payloadOf(encodeJwtToken({ ...AUTHORIZATION, exp: undefined }, context()) as string).exp, NOW + 300);
   });
 
-  it('signs with encodeAlgorithm and the issuer\'s current key', async () => {
+  it("signs with encodeAlgorithm and the issuer's current key", async () => {
     writeFileSync(join(root, 'myapp-ec.pem'), await generateKeyPem('ES256'));
-    const ctx = context({ encodeAlgorithm: 'ES256', decodeAlgorithms: ['ES256', 'RS256'], privateKeys: { myapp: ['myapp-ec.pem', keyFiles.myapp!] } });
+    const ctx = context({
+      encodeAlgorithm: 'ES256',
+      decodeAlgorithms: ['ES256', 'RS256'],
+      privateKeys: { myapp: ['myapp-ec.pem', keyFiles.myapp!] },
+    });
     const token = encodeJwtToken(SESSION, ctx) as string;
     assert.deepEqual(headerOf(token), { alg: 'ES256', typ: 'JWT', kid: 'myapp-ec' });
     assert.equal(Buffer.from(token.split('.')[2]!, 'base64url').length, 64, 'ES256 signatures are r||s, 64 bytes');
@@ -215,15 +226,27 @@ describe('encodeJwtToken', () => {
     );
     const nameless = resolveSettings({});
     const keys = context().keys;
-    assert.throws(() => encodeJwtToken(SESSION, { settings: nameless, keys }), { code: 'INVALID_SETTINGS', message: 'Setting "identity" is required to issue tokens.' });
-    assert.throws(() => encodeJwtToken({ ...SESSION, iss: 'myapp' }, { settings: nameless, keys }), { code: 'INVALID_SETTINGS', message: /"sessionAudience" or "identity"/ });
-    assert.equal(payloadOf(encodeJwtToken({ ...SESSION, iss: 'myapp', aud: ['myapp'] }, { settings: nameless, keys }) as string).iss, 'myapp');
+    assert.throws(() => encodeJwtToken(SESSION, { settings: nameless, keys }), {
+      code: 'INVALID_SETTINGS',
+      message: 'Setting "identity" is required to issue tokens.',
+    });
+    assert.throws(() => encodeJwtToken({ ...SESSION, iss: 'myapp' }, { settings: nameless, keys }), {
+      code: 'INVALID_SETTINGS',
+      message: /"sessionAudience" or "identity"/,
+    });
+    assert.equal(
+      payloadOf(encodeJwtToken({ ...SESSION, iss: 'myapp', aud: ['myapp'] }, { settings: nameless, keys }) as string).iss,
+      'myapp',
+    );
     assert.throws(
       () => encodeJwtToken({ ...SESSION, iss: 'otherapp' }, context()),
       (e: unknown) => e instanceof KeyError && e.code === 'KEY_NOT_FOUND' && /"otherapp"/.test(e.message),
     );
     const verifyOnly: KeySource = { getVerificationKey: () => context().keys.getVerificationKey('myapp', undefined) };
-    assert.throws(() => encodeJwtToken(SESSION, { settings: context().settings, keys: verifyOnly }), { code: 'KEY_NOT_FOUND', message: 'This key source cannot sign tokens.' });
+    assert.throws(() => encodeJwtToken(SESSION, { settings: context().settings, keys: verifyOnly }), {
+      code: 'KEY_NOT_FOUND',
+      message: 'This key source cannot sign tokens.',
+    });
   });
 });
 
@@ -250,7 +273,16 @@ describe('decodeJwtToken', () => {
     const payload = `{"token":"session","sid":"session-1","uid":42,"email":"zo\\u00eb@example.com","iss":"myapp","aud":["myapp"],"iat":${NOW},"exp":${NOW + 60}}`;
     const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
     const token = `${input}.${sign('sha256', Buffer.from(input), context().keys.getSigningKey('myapp').privateKey).toString('base64url')}`;
-    assert.deepEqual(await decodeJwtToken(token, context()), { token: 'session', sid: 'session-1', uid: 42, email: 'zoë@example.com', iss: 'myapp', aud: ['myapp'], iat: NOW, exp: NOW + 60 });
+    assert.deepEqual(await decodeJwtToken(token, context()), {
+      token: 'session',
+      sid: 'session-1',
+      uid: 42,
+      email: 'zoë@example.com',
+      iss: 'myapp',
+      aud: ['myapp'],
+      iat: NOW,
+      exp: NOW + 60,
+    });
   });
 
   it('refuses tokens that are not a compact JWS with a JSON object header and payload', async () => {
@@ -276,11 +308,16 @@ describe('decodeJwtToken', () => {
   });
 
   describe('checks in a fixed order; the first failure is reported', () => {
-    const stranger = () => context({ privateKeys: { myapp: keyFiles.myapp!, stranger: keyFiles.stranger! } }).keys.getSigningKey('stranger').privateKey;
+    const stranger = () =>
+      context({ privateKeys: { myapp: keyFiles.myapp!, stranger: keyFiles.stranger! } }).keys.getSigningKey('stranger').privateKey;
 
     it('a missing iss before anything that needs the key', async () => {
       const payload = { ...valid(), iss: undefined, exp: NOW - 10, token: 'refresh' };
-      await refused(craft(payload, { key: stranger(), header: { kid: 'nope', alg: 'HS256' } }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'iss', reason: 'missing' });
+      await refused(craft(payload, { key: stranger(), header: { kid: 'nope', alg: 'HS256' } }), context(), {
+        code: 'TOKEN_CLAIM_INVALID',
+        claim: 'iss',
+        reason: 'missing',
+      });
       await refused(craft(valid({ iss: '' })), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'iss', reason: 'missing' });
     });
 
@@ -296,16 +333,25 @@ describe('decodeJwtToken', () => {
 
     it('an unknown key before the algorithm', async () => {
       await refused(craft(valid(), { header: { kid: 'myapp-29990101', alg: 'HS256' } }), context(), { code: 'KEY_NOT_FOUND' });
-      await refused(craft(valid({ iss: 'nobody' }), { header: { alg: 'HS256' } }), context(), { code: 'KEY_NOT_FOUND', message: /^Unauthorized token signing key\.$/ });
+      await refused(craft(valid({ iss: 'nobody' }), { header: { alg: 'HS256' } }), context(), {
+        code: 'KEY_NOT_FOUND',
+        message: /^Unauthorized token signing key\.$/,
+      });
     });
 
     it('the algorithm before the signature', async () => {
-      await refused(craft(valid(), { header: { alg: 'PS256' }, key: stranger() }), context(), { code: 'TOKEN_ALGORITHM_NOT_ALLOWED', message: /"PS256" is not allowed/ });
+      await refused(craft(valid(), { header: { alg: 'PS256' }, key: stranger() }), context(), {
+        code: 'TOKEN_ALGORITHM_NOT_ALLOWED',
+        message: /"PS256" is not allowed/,
+      });
     });
 
     it('the signature before any claim', async () => {
       const payload = { ...valid({ exp: NOW - 10, aud: ['otherapp'], token: 'refresh' }), sid: undefined };
-      await refused(craft(payload, { key: stranger() }), context(), { code: 'TOKEN_SIGNATURE_INVALID', message: /^Token signature is invalid\.$/ });
+      await refused(craft(payload, { key: stranger() }), context(), {
+        code: 'TOKEN_SIGNATURE_INVALID',
+        message: /^Token signature is invalid\.$/,
+      });
       const good = encodeJwtToken(SESSION, context()) as string;
       const [h, , s] = good.split('.');
       await refused(`${h}.${b64(valid({ uid: 'user-2' }))}.${s}`, context(), { code: 'TOKEN_SIGNATURE_INVALID' });
@@ -319,11 +365,28 @@ describe('decodeJwtToken', () => {
 
     it('required claims (sid, uid, exp of an authorization token, then the types of exp/nbf/iat and scopes) before audience and time', async () => {
       const late = { exp: NOW - 10, aud: ['otherapp'], nbf: NOW + 100 };
-      await refused(craft({ ...valid(late), sid: undefined, uid: undefined }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'sid', reason: 'missing', message: /"sid"/ });
+      await refused(craft({ ...valid(late), sid: undefined, uid: undefined }), context(), {
+        code: 'TOKEN_CLAIM_INVALID',
+        claim: 'sid',
+        reason: 'missing',
+        message: /"sid"/,
+      });
       await refused(craft({ ...valid(late), uid: undefined }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'uid', reason: 'missing' });
-      await refused(craft({ ...valid({ ...late, token: 'auth' }), exp: undefined, iat: 'now' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'missing' });
-      await refused(craft({ ...valid(late), exp: 'tomorrow' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'invalid' });
-      await refused(craft({ ...valid(late), scopes: 'accounts:read' }), context(), { code: 'TOKEN_CLAIM_INVALID', claim: 'scopes', reason: 'invalid' });
+      await refused(craft({ ...valid({ ...late, token: 'auth' }), exp: undefined, iat: 'now' }), context(), {
+        code: 'TOKEN_CLAIM_INVALID',
+        claim: 'exp',
+        reason: 'missing',
+      });
+      await refused(craft({ ...valid(late), exp: 'tomorrow' }), context(), {
+        code: 'TOKEN_CLAIM_INVALID',
+        claim: 'exp',
+        reason: 'invalid',
+      });
+      await refused(craft({ ...valid(late), scopes: 'accounts:read' }), context(), {
+        code: 'TOKEN_CLAIM_INVALID',
+        claim: 'scopes',
+        reason: 'invalid',
+      });
     });
 
     it('the audience before not-before and expiry', async () => {
@@ -336,7 +399,11 @@ describe('decodeJwtToken', () => {
     });
 
     it('not-before before expiry', async () => {
-      await refused(craft(valid({ exp: NOW - 10, nbf: NOW + 100 })), context(), { code: 'TOKEN_NOT_YET_VALID', claim: 'nbf', reason: 'check_failed' });
+      await refused(craft(valid({ exp: NOW - 10, nbf: NOW + 100 })), context(), {
+        code: 'TOKEN_NOT_YET_VALID',
+        claim: 'nbf',
+        reason: 'check_failed',
+      });
     });
 
     it('expiry last: a JwtExpiredError, which is a JwtClaimError and an AuthenticationError', async () => {
@@ -380,7 +447,12 @@ describe('decodeJwtToken', () => {
     assert.equal((await decodeJwtToken(craft(valid({ exp: undefined })), ctx)).exp, undefined, 'a session token need not expire');
     // An authorization token must: subgraphs trust it without asking the identity service, even
     // where expiry is not checked.
-    await refused(craft(valid({ token: 'auth' })), context({ verifyExpiration: false }), { code: 'TOKEN_CLAIM_INVALID', claim: 'exp', reason: 'missing', message: /^Token is missing the "exp" claim\.$/ });
+    await refused(craft(valid({ token: 'auth' })), context({ verifyExpiration: false }), {
+      code: 'TOKEN_CLAIM_INVALID',
+      claim: 'exp',
+      reason: 'missing',
+      message: /^Token is missing the "exp" claim\.$/,
+    });
   });
 
   it('honours expirationLeeway for exp and nbf, with the same bounds as PyJWT', async () => {
@@ -408,7 +480,9 @@ describe('decodeJwtToken', () => {
 
   it('verifySignature false skips key and signature checks, not the claims', async () => {
     const unchecked = context({ verifySignature: false });
-    const stranger = context({ privateKeys: { myapp: keyFiles.myapp!, stranger: keyFiles.stranger! } }).keys.getSigningKey('stranger').privateKey;
+    const stranger = context({ privateKeys: { myapp: keyFiles.myapp!, stranger: keyFiles.stranger! } }).keys.getSigningKey(
+      'stranger',
+    ).privateKey;
     assert.equal((await decodeJwtToken(craft(valid(), { key: stranger, header: { kid: 'unknown' } }), unchecked)).sid, 'session-1');
     await refused(craft(valid(), { key: stranger, header: { kid: 'unknown' } }), context(), { code: 'KEY_NOT_FOUND' });
     await refused(craft(valid({ exp: NOW - 1 }), { key: stranger }), unchecked, { code: 'TOKEN_EXPIRED' });
@@ -419,8 +493,14 @@ describe('decodeJwtToken', () => {
     const partnerKey = context({ privateKeys: keys }).keys.getSigningKey('partner').privateKey;
     const partnerToken = craft(valid({ iss: 'partner' }), { key: partnerKey, header: { kid: 'partner-20200101' } });
     assert.equal((await decodeJwtToken(partnerToken, context({ privateKeys: keys }))).iss, 'partner');
-    await refused(partnerToken, context({ privateKeys: keys, acceptedIssuers: ['myapp'] }), { code: 'TOKEN_ISSUER_NOT_ACCEPTED', claim: 'iss' });
-    assert.equal((await decodeJwtToken(partnerToken, context({ privateKeys: keys, acceptedIssuers: ['myapp', 'partner'] }))).iss, 'partner');
+    await refused(partnerToken, context({ privateKeys: keys, acceptedIssuers: ['myapp'] }), {
+      code: 'TOKEN_ISSUER_NOT_ACCEPTED',
+      claim: 'iss',
+    });
+    assert.equal(
+      (await decodeJwtToken(partnerToken, context({ privateKeys: keys, acceptedIssuers: ['myapp', 'partner'] }))).iss,
+      'partner',
+    );
     await refused(craft(valid()), context({ acceptedIssuers: 'partner' as unknown as string[] }), { code: 'TOKEN_ISSUER_NOT_ACCEPTED' });
     await refused(partnerToken, context(), { code: 'KEY_NOT_FOUND' });
   });
@@ -448,7 +528,13 @@ describe('the token layer on its own', () => {
     };
     const ctx = { settings, keys: KeyStore.load(settings), now };
     const token = encodeJwtToken(AUTHORIZATION, ctx);
-    assert.deepEqual(await decodeJwtToken(token, ctx), { ...AUTHORIZATION, iss: 'myapp', aud: ['myapp', 'otherapp'], exp: NOW + 60, iat: NOW });
+    assert.deepEqual(await decodeJwtToken(token, ctx), {
+      ...AUTHORIZATION,
+      iss: 'myapp',
+      aud: ['myapp', 'otherapp'],
+      exp: NOW + 60,
+      iat: NOW,
+    });
     const full: SsoSettings = resolveSettings({ identity: 'myapp' });
     const asTokenSettings: TokenSettings = full;
     assert.equal(asTokenSettings.identity, 'myapp');
@@ -473,7 +559,10 @@ describe('settings hooks are used in place of the built-in functions', () => {
     });
     const build = createSsoContext<{ name: string; ip: string }>({ settings, keys: base.keys });
     const ctx = await build({ req: request('JWT any-opaque-token') });
-    assert.deepEqual(seen.map((s) => s.token), ['any-opaque-token']);
+    assert.deepEqual(
+      seen.map((s) => s.token),
+      ['any-opaque-token'],
+    );
     assert.equal(seen[0]!.settings, settings);
     assert.equal(ctx.auth?.decodedBy, 'hook');
     assert.deepEqual(await ctx.user, { name: 'user of custom', ip: '192.0.2.1' });
@@ -488,7 +577,10 @@ describe('settings hooks are used in place of the built-in functions', () => {
       return true;
     });
     const anonymous = await build({ req: request() });
-    assert.deepEqual({ ...anonymous, user: await anonymous.user }, { auth: null, user: null, token: null, request: { ip: '192.0.2.1', userAgent: '' } });
+    assert.deepEqual(
+      { ...anonymous, user: await anonymous.user },
+      { auth: null, user: null, token: null, request: { ip: '192.0.2.1', userAgent: '' } },
+    );
     assert.equal(seen.length, 2, 'no header: the decoder is not called');
   });
 
@@ -507,7 +599,8 @@ describe('settings hooks are used in place of the built-in functions', () => {
         decodeJwtToken: async (token, ctx) => {
           const payload = await decodeJwtToken(token, ctx);
           calls.push(`decode:${payload.token}`);
-          if (payload.token === 'session' && payload.tenant !== 'acme') throw new AuthenticationError('TOKEN_CLAIM_INVALID', 'Wrong tenant.');
+          if (payload.token === 'session' && payload.tenant !== 'acme')
+            throw new AuthenticationError('TOKEN_CLAIM_INVALID', 'Wrong tenant.');
           return payload;
         },
       });
@@ -533,7 +626,10 @@ describe('settings hooks are used in place of the built-in functions', () => {
       assert.equal(calls.at(-1), 'decode:session');
 
       const { settings, keys } = sso.service.services;
-      const otherTenant = encodeJwtToken({ ...payloadOf(session), tenant: 'other', jti: undefined } as UnsignedPayload, { settings: { ...settings }, keys }) as string;
+      const otherTenant = encodeJwtToken({ ...payloadOf(session), tenant: 'other', jti: undefined } as UnsignedPayload, {
+        settings: { ...settings },
+        keys,
+      }) as string;
       const refusedByHook = await sso.graphql('{ me { username } }', { token: otherTenant });
       assert.equal(refusedByHook.status, 401);
       assert.equal(refusedByHook.body.errors?.[0]?.message, 'Wrong tenant.');

@@ -48,16 +48,20 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
   });
   after(() => dir.remove());
 
-  const settingsOf = (config: SsoConfig = {}) => resolveSettings({ identity: 'myapp', keyStoreRoot: dir.root, privateKeys: { myapp: [current] }, ...config });
+  const settingsOf = (config: SsoConfig = {}) =>
+    resolveSettings({ identity: 'myapp', keyStoreRoot: dir.root, privateKeys: { myapp: [current] }, ...config });
   /** A settings object, its key store, a clock the test moves, and a cache. */
   function setup(config: SsoConfig = {}, maxEntries?: number) {
     const settings = settingsOf(config);
     const keys = KeyStore.load(settings);
     const clock = { now: NOW };
     const cache = new VerifiedTokenCache({ maxEntries });
-    const sign = (claims: Partial<UnsignedPayload> = {}) => encodeJwtToken({ ...CLAIMS, ...claims } as UnsignedPayload, { settings, keys, now: () => NOW });
-    const decode = (token: string, overrides: { settings?: SsoSettings; keys?: KeyStore | RemoteKeySet; cache?: VerifiedTokenCache } = {}) =>
-      decodeJwtToken(token, { settings, keys, cache, now: () => clock.now, ...overrides });
+    const sign = (claims: Partial<UnsignedPayload> = {}) =>
+      encodeJwtToken({ ...CLAIMS, ...claims } as UnsignedPayload, { settings, keys, now: () => NOW });
+    const decode = (
+      token: string,
+      overrides: { settings?: SsoSettings; keys?: KeyStore | RemoteKeySet; cache?: VerifiedTokenCache } = {},
+    ) => decodeJwtToken(token, { settings, keys, cache, now: () => clock.now, ...overrides });
     return { settings, keys, clock, cache, sign, decode };
   }
 
@@ -70,7 +74,10 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     assert.equal(second, first, 'the very payload object');
     assert.equal(cache.stats().hits, 1);
     assert.deepEqual(second, { ...CLAIMS, iss: 'myapp', exp: NOW + 300, iat: NOW });
-    assert.ok(Object.isFrozen(second) && Object.isFrozen(second.scopes) && Object.isFrozen(second.aud), 'requests share it: nobody may change it');
+    assert.ok(
+      Object.isFrozen(second) && Object.isFrozen(second.scopes) && Object.isFrozen(second.aud),
+      'requests share it: nobody may change it',
+    );
     assert.throws(() => (second.scopes as string[]).push('admin'), TypeError);
   });
 
@@ -125,7 +132,9 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     clock.now = NOW;
     assert.equal(await codeOf(decode(sign({ aud: ['elsewhere'] }))), 'TOKEN_CLAIM_INVALID');
     const [header, payload, signature] = sign().split('.') as [string, string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), uid: 'admin' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), uid: 'admin' })).toString(
+      'base64url',
+    );
     assert.equal(await codeOf(decode(`${header}.${forged}.${signature}`)), 'TOKEN_SIGNATURE_INVALID');
     assert.equal(cache.size, 0);
   });
@@ -135,7 +144,9 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     const token = sign();
     await decode(token);
     const [header, payload, signature] = token.split('.') as [string, string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), uid: 'admin' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), uid: 'admin' })).toString(
+      'base64url',
+    );
     const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1);
     assert.equal(await codeOf(decode(`${header}.${forged}.${signature}`)), 'TOKEN_SIGNATURE_INVALID');
     assert.equal(await codeOf(decode(`${header}.${payload}.${flipped}`)), 'TOKEN_SIGNATURE_INVALID');
@@ -171,7 +182,13 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
       fetches += 1;
       return new Response(JSON.stringify(keys.toJwks()), { status: 200, headers: { 'content-type': 'application/json' } });
     }) as typeof globalThis.fetch;
-    const remote = new RemoteKeySet({ issuers: { myapp: 'http://idp/jwks' }, algorithms: ['RS256'], fetch, maxAge: 60_000, now: () => clock.now * 1000 });
+    const remote = new RemoteKeySet({
+      issuers: { myapp: 'http://idp/jwks' },
+      algorithms: ['RS256'],
+      fetch,
+      maxAge: 60_000,
+      now: () => clock.now * 1000,
+    });
     const token = sign();
     const decode = () => decodeJwtToken(token, { settings, keys: remote, cache, now: () => clock.now });
     await decode();
@@ -202,7 +219,10 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     const keys = KeyStore.load(settings);
     const token = encodeJwtToken({ ...CLAIMS, aud: ['myapp'] }, { settings, keys });
     const myapp = createSsoContext({ settings, keys });
-    const otherapp = createSsoContext({ settings: settingsOf({ identity: 'otherapp', privateKeys: {}, publicKeys: { myapp: [current] } }), keys });
+    const otherapp = createSsoContext({
+      settings: settingsOf({ identity: 'otherapp', privateKeys: {}, publicKeys: { myapp: [current] } }),
+      keys,
+    });
     assert.equal((await myapp({ req: request(token) })).auth?.uid, 'user-1');
     assert.equal((await myapp({ req: request(token) })).auth?.uid, 'user-1');
     await assert.rejects(otherapp({ req: request(token) }), (error: unknown) => {
@@ -219,7 +239,10 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     const a = (await on({ req: request(token) })).auth!;
     assert.equal((await on({ req: request(token) })).auth, a);
     assert.ok(Object.isFrozen(a));
-    for (const off of [createSsoContext({ settings: settingsOf({ verifiedTokenCacheSize: 0 }), keys }), createSsoContext({ settings: settingsOf(), keys, tokenCache: null })]) {
+    for (const off of [
+      createSsoContext({ settings: settingsOf({ verifiedTokenCacheSize: 0 }), keys }),
+      createSsoContext({ settings: settingsOf(), keys, tokenCache: null }),
+    ]) {
       const b = (await off({ req: request(token) })).auth!;
       assert.notEqual((await off({ req: request(token) })).auth, b);
       assert.ok(!Object.isFrozen(b));

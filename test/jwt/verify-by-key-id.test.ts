@@ -63,12 +63,21 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
   afterEach(() => calls.restore());
 
   const settingsOf = (config: SsoConfig = {}) =>
-    resolveSettings({ identity: 'myapp', keyStoreRoot: dir.root, privateKeys: { myapp: [files['myapp-1']!, files['myapp-2']!], partner: files['partner-1']! }, ...config });
-  const sign = (claims: Record<string, unknown> = {}, issuer = 'myapp') => encodeJwtToken({ ...CLAIMS, iss: issuer, ...claims } as UnsignedPayload, { settings: settingsOf(), keys: signer, now });
+    resolveSettings({
+      identity: 'myapp',
+      keyStoreRoot: dir.root,
+      privateKeys: { myapp: [files['myapp-1']!, files['myapp-2']!], partner: files['partner-1']! },
+      ...config,
+    });
+  const sign = (claims: Record<string, unknown> = {}, issuer = 'myapp') =>
+    encodeJwtToken({ ...CLAIMS, iss: issuer, ...claims } as UnsignedPayload, { settings: settingsOf(), keys: signer, now });
 
   it('a KeyStore tells the issuer of each kid it alone lists, and of no kid when it has one issuer', () => {
     const keys = KeyStore.load(settingsOf());
-    assert.deepEqual(['myapp-1', 'myapp-2', 'partner-1', 'nobody-1'].map((kid) => keys.issuerOfKey(kid)), ['myapp', 'myapp', 'partner', undefined]);
+    assert.deepEqual(
+      ['myapp-1', 'myapp-2', 'partner-1', 'nobody-1'].map((kid) => keys.issuerOfKey(kid)),
+      ['myapp', 'myapp', 'partner', undefined],
+    );
     assert.equal(keys.issuerOfKey(undefined), undefined, 'two issuers: no kid does not tell which');
     assert.equal(KeyStore.load(settingsOf({ privateKeys: { myapp: files['myapp-1']! } })).issuerOfKey(undefined), 'myapp');
     const shared = KeyStore.load(settingsOf({ privateKeys: { myapp: files['myapp-1']! }, publicKeys: { partner: files['myapp-1']! } }));
@@ -86,7 +95,10 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
     const remote = new RemoteKeySet({ issuers: { myapp: 'http://idp/jwks' }, algorithms: ['RS256'], fetch });
     assert.equal(remote.issuerOfKey('myapp-1'), undefined, 'nothing is known before the first fetch');
     assert.equal(await codeOf(decodeJwtToken(token, { settings, keys: remote, now })), 'OK');
-    assert.deepEqual([remote.issuerOfKey('myapp-1'), remote.issuerOfKey(undefined), remote.issuerOfKey('nobody-1')], ['myapp', 'myapp', undefined]);
+    assert.deepEqual(
+      [remote.issuerOfKey('myapp-1'), remote.issuerOfKey(undefined), remote.issuerOfKey('nobody-1')],
+      ['myapp', 'myapp', undefined],
+    );
     calls.counts.decode = 0;
     assert.equal(await codeOf(decodeJwtToken(sign({ sid: 'session-2' }), { settings, keys: remote, now })), 'OK');
     assert.equal(calls.counts.decode, 0);
@@ -97,7 +109,10 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
     const store = KeyStore.load(settings);
     const plain: KeySource = { getVerificationKey: (issuer, kid) => store.getVerificationKey(issuer, kid) };
     const token = sign({ account: '7' });
-    assert.deepEqual(await decodeJwtToken(token, { settings, keys: plain, now }), await decodeJwtToken(token, { settings, keys: store, now }));
+    assert.deepEqual(
+      await decodeJwtToken(token, { settings, keys: plain, now }),
+      await decodeJwtToken(token, { settings, keys: store, now }),
+    );
     assert.deepEqual(calls.counts, { decode: 1, verify: 2 });
   });
 
@@ -110,10 +125,13 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
     assert.deepEqual(calls.counts, { decode: 1, verify: 1 });
   });
 
-  it('a token whose kid is another issuer\'s, or whose issuer is not accepted, gets the usual code', async () => {
+  it("a token whose kid is another issuer's, or whose issuer is not accepted, gets the usual code", async () => {
     const keys = KeyStore.load(settingsOf());
     // Signed by myapp's key, claiming partner: partner has no key myapp-1.
-    const crossed = jwt.sign({ ...CLAIMS, iss: 'partner', aud: ['myapp'], exp: NOW + 60 }, signer.getSigningKey('myapp').privateKey, { algorithm: 'RS256', keyid: 'myapp-1' });
+    const crossed = jwt.sign({ ...CLAIMS, iss: 'partner', aud: ['myapp'], exp: NOW + 60 }, signer.getSigningKey('myapp').privateKey, {
+      algorithm: 'RS256',
+      keyid: 'myapp-1',
+    });
     assert.equal(await codeOf(decodeJwtToken(crossed, { settings: settingsOf(), keys, now })), 'KEY_NOT_FOUND');
     const onlyPartner = settingsOf({ acceptedIssuers: ['partner'] });
     assert.equal(await codeOf(decodeJwtToken(sign(), { settings: onlyPartner, keys, now })), 'TOKEN_ISSUER_NOT_ACCEPTED');
@@ -128,7 +146,10 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
       const context = { settings, keys: lying, now };
       assert.equal(await codeOf(decodeJwtToken(sign(), context)), 'OK', `told ${lie} for a token of myapp`);
       assert.equal(await codeOf(decodeJwtToken(sign({}, 'partner'), context)), 'OK', `told ${lie} for a token of partner`);
-      const crossed = jwt.sign({ ...CLAIMS, iss: 'myapp', aud: ['myapp'], exp: NOW + 60 }, signer.getSigningKey('partner').privateKey, { algorithm: 'RS256', keyid: 'partner-1' });
+      const crossed = jwt.sign({ ...CLAIMS, iss: 'myapp', aud: ['myapp'], exp: NOW + 60 }, signer.getSigningKey('partner').privateKey, {
+        algorithm: 'RS256',
+        keyid: 'partner-1',
+      });
       assert.equal(await codeOf(decodeJwtToken(crossed, context)), 'KEY_NOT_FOUND', `told ${lie} for partner's key claiming myapp`);
     }
   });
@@ -136,10 +157,15 @@ describe('decodeJwtToken with the issuer told by the kid', () => {
   it('createKeySource tells the issuer from the source that serves it', async () => {
     const identity = KeyStore.load(settingsOf());
     const fetch = (async () => new Response(JSON.stringify(identity.toJwks()))) as typeof globalThis.fetch;
-    const settings = settingsOf({ identity: 'otherapp', privateKeys: {}, publicKeys: { partner: files['partner-1']!, myapp: files['myapp-1']! }, jwksUrls: { myapp: 'http://idp/jwks' } });
+    const settings = settingsOf({
+      identity: 'otherapp',
+      privateKeys: {},
+      publicKeys: { partner: files['partner-1']!, myapp: files['myapp-1']! },
+      jwksUrls: { myapp: 'http://idp/jwks' },
+    });
     const keys = createKeySource(settings, { fetch });
     assert.equal(keys.issuerOfKey!('partner-1'), 'partner');
-    assert.equal(keys.issuerOfKey!('myapp-1'), undefined, 'myapp\'s keys come from its JWKS, not yet fetched, not from its file');
+    assert.equal(keys.issuerOfKey!('myapp-1'), undefined, "myapp's keys come from its JWKS, not yet fetched, not from its file");
     await keys.getVerificationKey('myapp', 'myapp-1');
     assert.equal(keys.issuerOfKey!('myapp-1'), 'myapp');
   });

@@ -27,7 +27,10 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 describe('databaseUnavailableError: the one classification of database errors', () => {
   it('classifies a refused connection, as pg reports it, as SERVICE_UNAVAILABLE with a message that names no host', async () => {
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${await closedPort()}/postgres` });
-    const refused = await client.connect().then(() => null, (error: unknown) => error);
+    const refused = await client.connect().then(
+      () => null,
+      (error: unknown) => error,
+    );
     assert.ok(refused, 'nothing listens there');
     const unavailable = databaseUnavailableError(refused);
     assert.ok(unavailable instanceof ServiceUnavailableError);
@@ -37,43 +40,70 @@ describe('databaseUnavailableError: the one classification of database errors', 
     assert.doesNotMatch(unavailable.message, /127\.0\.0\.1|ECONNREFUSED/);
   });
 
-  it('classifies a connection the server terminates (57P01 admin shutdown) and the next query on it', { skip: !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL)' }, async () => {
-    const db = await createTestDatabase();
-    const victim = new pg.Client({ connectionString: db.url });
-    const admin = new pg.Client({ connectionString: db.url });
-    victim.on('error', () => undefined);
-    try {
-      await victim.connect();
-      await admin.connect();
-      const { rows } = await victim.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const sleeping = victim.query('select pg_sleep(30)').then(() => null, (error: unknown) => error);
-      await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
-      const terminated = await sleeping;
-      assert.equal((terminated as { code?: string }).code, '57P01');
-      assert.equal(isDatabaseUnavailable(terminated), true);
-      const next = await victim.query('select 1').then(() => null, (error: unknown) => error);
-      assert.ok(next, 'a lost connection is not queryable');
-      assert.equal(isDatabaseUnavailable(next), true, String(next));
-    } finally {
-      await victim.end().catch(() => undefined);
-      await admin.end();
-      await db.close();
-    }
-  });
+  it(
+    'classifies a connection the server terminates (57P01 admin shutdown) and the next query on it',
+    { skip: !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL)' },
+    async () => {
+      const db = await createTestDatabase();
+      const victim = new pg.Client({ connectionString: db.url });
+      const admin = new pg.Client({ connectionString: db.url });
+      victim.on('error', () => undefined);
+      try {
+        await victim.connect();
+        await admin.connect();
+        const { rows } = await victim.query<{ pid: number }>('select pg_backend_pid() as pid');
+        const sleeping = victim.query('select pg_sleep(30)').then(
+          () => null,
+          (error: unknown) => error,
+        );
+        await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        const terminated = await sleeping;
+        assert.equal((terminated as { code?: string }).code, '57P01');
+        assert.equal(isDatabaseUnavailable(terminated), true);
+        const next = await victim.query('select 1').then(
+          () => null,
+          (error: unknown) => error,
+        );
+        assert.ok(next, 'a lost connection is not queryable');
+        assert.equal(isDatabaseUnavailable(next), true, String(next));
+      } finally {
+        await victim.end().catch(() => undefined);
+        await admin.end();
+        await db.close();
+      }
+    },
+  );
 
-  it('bounds a statement by the timeout of openDatabase: cancelled by the server, it is classified too', { skip: !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL)' }, async () => {
-    const testDb = await createTestDatabase();
-    const db = await openDatabase({ url: testDb.url, dataDir: tmpdir(), entities: identityEntities, migrations: identityMigrations, logger: createTestLogger(), timeout: 300 });
-    try {
-      assert.ok((await migrate(db)).length > 0, 'migrations are not bound by it');
-      const slow = await db.orm.em.getConnection().execute('select pg_sleep(3)').then(() => null, (error: unknown) => error);
-      assert.equal((slow as { code?: string }).code, '57014');
-      assert.equal(databaseUnavailableError(slow)?.code, 'SERVICE_UNAVAILABLE');
-    } finally {
-      await db.close();
-      await testDb.close();
-    }
-  });
+  it(
+    'bounds a statement by the timeout of openDatabase: cancelled by the server, it is classified too',
+    { skip: !process.env.TEST_DATABASE_URL && 'needs a PostgreSQL server (TEST_DATABASE_URL)' },
+    async () => {
+      const testDb = await createTestDatabase();
+      const db = await openDatabase({
+        url: testDb.url,
+        dataDir: tmpdir(),
+        entities: identityEntities,
+        migrations: identityMigrations,
+        logger: createTestLogger(),
+        timeout: 300,
+      });
+      try {
+        assert.ok((await migrate(db)).length > 0, 'migrations are not bound by it');
+        const slow = await db.orm.em
+          .getConnection()
+          .execute('select pg_sleep(3)')
+          .then(
+            () => null,
+            (error: unknown) => error,
+          );
+        assert.equal((slow as { code?: string }).code, '57014');
+        assert.equal(databaseUnavailableError(slow)?.code, 'SERVICE_UNAVAILABLE');
+      } finally {
+        await db.close();
+        await testDb.close();
+      }
+    },
+  );
 
   it('classifies what the driver, knex and the server say of a dead or busy database, also when wrapped', () => {
     const unavailable = [
@@ -94,7 +124,10 @@ describe('databaseUnavailableError: the one classification of database errors', 
       new DriverException(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')),
       new DriverException(new Error('Knex: Timeout acquiring a connection. The pool is probably full.')),
       new Error('query failed', { cause: withCode('connect ETIMEDOUT', 'ETIMEDOUT') }),
-      new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED'), withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')]),
+      new AggregateError([
+        withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED'),
+        withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      ]),
     ];
     for (const error of unavailable) assert.equal(databaseUnavailableError(error)?.code, 'SERVICE_UNAVAILABLE', error.message);
   });

@@ -17,7 +17,8 @@ describe('optional packages', () => {
     assert.deepEqual(Object.keys(PEER_INSTALL_SPECS).sort(), Object.keys(manifest.peerDependencies).sort());
     const required = Object.keys(manifest.peerDependencies).filter((name) => !manifest.peerDependenciesMeta[name]?.optional);
     assert.deepEqual(required, ['graphql']);
-    for (const name of Object.keys(manifest.peerDependencies)) assert.equal(manifest.dependencies[name], undefined, `${name} is a peer, not a dependency`);
+    for (const name of Object.keys(manifest.peerDependencies))
+      assert.equal(manifest.dependencies[name], undefined, `${name} is a peer, not a dependency`);
   });
 
   it('every feature names peers only', () => {
@@ -28,7 +29,10 @@ describe('optional packages', () => {
     const missing = Object.assign(new Error("Cannot find package 'ioredis' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
     await assert.rejects(
       importFeature('the redisUrl setting', () => Promise.reject(missing)),
-      (error: unknown) => error instanceof MissingPackageError && error.package === 'ioredis' && error.message.includes(installCommand('the redisUrl setting')),
+      (error: unknown) =>
+        error instanceof MissingPackageError &&
+        error.package === 'ioredis' &&
+        error.message.includes(installCommand('the redisUrl setting')),
     );
     assert.throws(
       () => requireFeature('the redisUrl setting', 'ioredis-not-installed-here', import.meta.url),
@@ -38,6 +42,9 @@ describe('optional packages', () => {
 
   it('other failures pass through unchanged', async () => {
     const broken = new TypeError('boom');
-    await assert.rejects(importFeature('graphql-sso/identity', () => Promise.reject(broken)), (error) => error === broken);
+    await assert.rejects(
+      importFeature('graphql-sso/identity', () => Promise.reject(broken)),
+      (error) => error === broken,
+    );
   });
 });

@@ -32,7 +32,8 @@ describe('GET /metrics of the identity service', () => {
     assert.match(metrics.text, /^# TYPE sso_tokens_issued_total counter$/m);
     assert.match(metrics.text, /^# TYPE sso_database_query_duration_seconds histogram$/m);
     for (const type of ['session', 'authorization']) assert.equal(metrics.value('sso_tokens_issued_total', { type }), 0);
-    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error']) assert.equal(metrics.value('sso_logins_total', { outcome }), 0);
+    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'])
+      assert.equal(metrics.value('sso_logins_total', { outcome }), 0);
     for (const kind of ['username', 'ip']) assert.equal(metrics.value('sso_login_throttled_total', { kind }), 0);
     assert.equal(metrics.value('sso_token_verifications_total', { outcome: 'valid', reason: '' }), 0);
     assert.equal(metrics.value('sso_database_errors_total'), 0);
@@ -130,10 +131,21 @@ describe('createSsoContext({ metrics }) in another subgraph', () => {
     const keys = createKeyDir();
     try {
       const file = await keys.add('myapp-20200410');
-      const settings = resolveSettings({ identity: 'otherapp', acceptedIssuers: ['myapp'], keyStoreRoot: keys.root, publicKeys: { myapp: [file] }, verifySessionToken: false });
+      const settings = resolveSettings({
+        identity: 'otherapp',
+        acceptedIssuers: ['myapp'],
+        keyStoreRoot: keys.root,
+        publicKeys: { myapp: [file] },
+        verifySessionToken: false,
+      });
       const metrics = new SsoMetrics({ processMetrics: false });
       const context = createSsoContext({ settings, keys: KeyStore.load(settings), metrics });
-      const issuer = resolveSettings({ identity: 'myapp', keyStoreRoot: keys.root, privateKeys: { myapp: [file] }, authorizationAudience: ['otherapp'] });
+      const issuer = resolveSettings({
+        identity: 'myapp',
+        keyStoreRoot: keys.root,
+        privateKeys: { myapp: [file] },
+        authorizationAudience: ['otherapp'],
+      });
       const token = encodeJwtToken({ token: 'auth', uid: 'u1', sid: 's1' }, { settings: issuer, keys: KeyStore.load(issuer) });
       const request = (authorization?: string) => ({ req: { headers: authorization ? { authorization } : {}, socket: {} } as never });
       await context(request());

@@ -14,7 +14,11 @@ const NUMERIC_PASSWORD = 987654321987;
 const CHANGE_PASSWORD = 'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }';
 
 function post(origin: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${origin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('logs of the identity service, at trace, hold no secret', () => {
@@ -38,7 +42,11 @@ describe('logs of the identity service, at trace, hold no secret', () => {
     sso = await startIdentity({}, { logger: logs.logger });
     await sso.createUser('alice', PASSWORD);
     startupLines = logs.lines().length;
-    secrets.set('password', PASSWORD).set('wrong password', WRONG_PASSWORD).set('new password', NEW_PASSWORD).set('numeric password', String(NUMERIC_PASSWORD));
+    secrets
+      .set('password', PASSWORD)
+      .set('wrong password', WRONG_PASSWORD)
+      .set('new password', NEW_PASSWORD)
+      .set('numeric password', String(NUMERIC_PASSWORD));
 
     const login = await sso.graphql(LOGIN, { variables: { username: 'alice', password: PASSWORD } });
     seen(login);
@@ -100,7 +108,13 @@ describe('logs of the identity service, at trace, hold no secret', () => {
   });
   after(() => sso.close());
 
-  const accessLineIds = () => new Set(logs.lines().filter((l) => l.msg === 'request completed').map((l) => l.requestId));
+  const accessLineIds = () =>
+    new Set(
+      logs
+        .lines()
+        .filter((l) => l.msg === 'request completed')
+        .map((l) => l.requestId),
+    );
 
   it('never log a password, a token or a password hash', async () => {
     const stored = await sso.db.orm.em.fork().findOneOrFail(User, { username: 'alice' });
@@ -124,18 +138,35 @@ describe('logs of the identity service, at trace, hold no secret', () => {
 describe('createSsoLogger', () => {
   it('censors credentials a hook or plugin might log', () => {
     let out = '';
-    const sink = new Writable({ write: (chunk, _encoding, done) => { out += chunk; done(); } });
+    const sink = new Writable({
+      write: (chunk, _encoding, done) => {
+        out += chunk;
+        done();
+      },
+    });
     const logger = createSsoLogger({ level: 'trace' }, sink);
-    logger.info({
-      req: { headers: { authorization: 'JWT header-token', cookie: 'sid=cookie-value', 'user-agent': 'kept-agent' } },
-      variables: { username: 'kept-user', password: 'variable-password', newPassword: 'new-one' },
-      password: 'top-password',
-      token: 'top-token',
-      passwordHash: '$2b$12$hash',
-      user: { passwordHash: '$2b$12$nested-hash' },
-    }, 'a request');
+    logger.info(
+      {
+        req: { headers: { authorization: 'JWT header-token', cookie: 'sid=cookie-value', 'user-agent': 'kept-agent' } },
+        variables: { username: 'kept-user', password: 'variable-password', newPassword: 'new-one' },
+        password: 'top-password',
+        token: 'top-token',
+        passwordHash: '$2b$12$hash',
+        user: { passwordHash: '$2b$12$nested-hash' },
+      },
+      'a request',
+    );
     const line = JSON.parse(out) as Record<string, any>;
-    for (const secret of ['header-token', 'cookie-value', 'variable-password', 'new-one', 'top-password', 'top-token', '$2b$12$hash', 'nested-hash']) {
+    for (const secret of [
+      'header-token',
+      'cookie-value',
+      'variable-password',
+      'new-one',
+      'top-password',
+      'top-token',
+      '$2b$12$hash',
+      'nested-hash',
+    ]) {
       assert.ok(!out.includes(secret), secret);
     }
     assert.equal(line.req.headers.authorization, REDACTED);
@@ -155,10 +186,13 @@ describe('database errors', () => {
   after(() => sso.close());
 
   it('tell what the database said, without the statement and the values bound into it', async () => {
-    const error = await sso.db.orm.em.getConnection().execute('select 1 / 0 where ? = ?', ['bound-S3cret', 'x']).then(
-      () => assert.fail('the query should fail'),
-      (e: Error) => e,
-    );
+    const error = await sso.db.orm.em
+      .getConnection()
+      .execute('select 1 / 0 where ? = ?', ['bound-S3cret', 'x'])
+      .then(
+        () => assert.fail('the query should fail'),
+        (e: Error) => e,
+      );
     assert.equal(error.message, 'division by zero');
     assert.ok(!String(error.stack).includes('bound-S3cret'));
     assert.equal((error as Error & { code?: string }).code, '22012');

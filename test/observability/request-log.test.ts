@@ -71,7 +71,10 @@ describe('request ids and the access log', () => {
     for (const id of ['abc-123_x.y', 'A', 'x'.repeat(128), '0af7651916cd43dd8448eb211c80319c']) {
       const res = await sso.graphql('{ ping }', { headers: { 'x-request-id': id } });
       assert.equal(res.headers.get('x-request-id'), id);
-      assert.ok(linesOf(id).some((line) => line.msg === 'ping'), id);
+      assert.ok(
+        linesOf(id).some((line) => line.msg === 'ping'),
+        id,
+      );
       assert.equal((await accessLine(id)).status, 200);
     }
   });
@@ -153,15 +156,21 @@ describe('createRequestLog, for the access log of other services', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/things?secret=in-the-url`, { headers: { 'x-request-id': 'subgraph-1', authorization: 'JWT header-token' } });
+      const res = await fetch(`http://127.0.0.1:${port}/things?secret=in-the-url`, {
+        headers: { 'x-request-id': 'subgraph-1', authorization: 'JWT header-token' },
+      });
       assert.equal(await res.text(), 'ok');
       assert.equal(res.headers.get('x-request-id'), 'subgraph-1');
       await (await fetch(`http://127.0.0.1:${port}/healthz`)).text();
-      for (let attempt = 0; attempt < 100 && logs.lines().filter((l) => l.msg === 'request completed').length < 2; attempt++) await new Promise((r) => setTimeout(r, 10));
+      for (let attempt = 0; attempt < 100 && logs.lines().filter((l) => l.msg === 'request completed').length < 2; attempt++)
+        await new Promise((r) => setTimeout(r, 10));
       const lines = logs.lines();
       assert.equal(lines.find((l) => l.msg === 'serving')?.requestId, 'subgraph-1');
       const [access, health] = lines.filter((l) => l.msg === 'request completed');
-      assert.deepEqual([access?.requestId, access?.method, access?.path, access?.status, access?.level, typeof access?.durationMs], ['subgraph-1', 'GET', '/things', 200, INFO, 'number']);
+      assert.deepEqual(
+        [access?.requestId, access?.method, access?.path, access?.status, access?.level, typeof access?.durationMs],
+        ['subgraph-1', 'GET', '/things', 200, INFO, 'number'],
+      );
       assert.deepEqual([health?.path, health?.level], ['/healthz', DEBUG]);
       assert.match(String(health?.requestId), UUID);
       assert.ok(!logs.text().includes('in-the-url') && !logs.text().includes('header-token'));

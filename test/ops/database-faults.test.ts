@@ -51,15 +51,28 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
     postgres = await startPostgresServer();
     dir = mkdtempSync(join(tmpdir(), 'sso-faults-'));
     writeFileSync(join(dir, 'myapp.pem'), await generateKeyPem(), { mode: 0o600 });
-    const config = { identity: 'myapp', keyStoreRoot: dir, privateKeys: { myapp: ['myapp.pem'] }, passwordHashRounds: 4, databaseTimeout: 2 };
+    const config = {
+      identity: 'myapp',
+      keyStoreRoot: dir,
+      privateKeys: { myapp: ['myapp.pem'] },
+      passwordHashRounds: 4,
+      databaseTimeout: 2,
+    };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     const env = { DATABASE_URL: postgres.url, SSO_CONFIG: join(dir, 'config.json'), SSO_DATA_DIR: dir };
     // The users, through the library rather than one CLI process each: start-up time is scarce.
-    const db = await openDatabase({ url: postgres.url, dataDir: dir, entities: identityEntities, migrations: identityMigrations, logger: createTestLogger() });
+    const db = await openDatabase({
+      url: postgres.url,
+      dataDir: dir,
+      entities: identityEntities,
+      migrations: identityMigrations,
+      logger: createTestLogger(),
+    });
     try {
       await migrate(db);
       const users = new UserService(db.orm, resolveSettings(config));
-      for (const name of ['steady', ...Array.from({ length: WORKERS }, (_, i) => `user${i}`)]) await users.create({ username: name, password: `${name}-secret-password` });
+      for (const name of ['steady', ...Array.from({ length: WORKERS }, (_, i) => `user${i}`)])
+        await users.create({ username: name, password: `${name}-secret-password` });
     } finally {
       await db.close();
     }
@@ -82,7 +95,11 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
     /** Every token a login returned, with the user, client and user agent it was issued for. */
     const issued: { token: string; key: string }[] = [];
 
-    const graphql = async (query: string, variables: Record<string, unknown>, token?: string): Promise<{ status: Outcome['status']; body?: any }> => {
+    const graphql = async (
+      query: string,
+      variables: Record<string, unknown>,
+      token?: string,
+    ): Promise<{ status: Outcome['status']; body?: any }> => {
       try {
         const response = await fetch(server.url, {
           method: 'POST',
@@ -101,8 +118,7 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
       outcomes.push({ kind, sent, answered: phase, status: answer.status, code: answer.body?.errors?.[0]?.extensions?.code });
       return answer;
     };
-    const login = (username: string, clientId: string) =>
-      graphql(LOGIN, { username, password: `${username}-secret-password`, clientId });
+    const login = (username: string, clientId: string) => graphql(LOGIN, { username, password: `${username}-secret-password`, clientId });
     const readyz = async () => (await fetch(`${origin}/readyz`)).status;
 
     // Steady load: each worker logs in again and again as its own user and client (so each login
@@ -136,7 +152,11 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
       const failedLogin = await login('steady', 'other-client');
       assert.equal(failedLogin.status, 503, JSON.stringify(failedLogin.body));
       assert.equal(failedLogin.body.errors[0].extensions.code, 'SERVICE_UNAVAILABLE');
-      assert.deepEqual(await graphql(ME, {}, steady), { status: 200, body: { data: { me: { username: 'steady' } } } }, 'a checked session keeps working');
+      assert.deepEqual(
+        await graphql(ME, {}, steady),
+        { status: 200, body: { data: { me: { username: 'steady' } } } },
+        'a checked session keeps working',
+      );
       assert.equal((await fetch(`${origin}/.well-known/jwks.json`)).status, 200);
       assert.equal((await fetch(`${origin}/healthz`)).status, 200);
       await sleep(1500);
@@ -156,16 +176,29 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
     const during = (sent: Phase, answered: Phase = sent) => outcomes.filter((o) => o.sent === sent && o.answered === answered);
     for (const sent of ['up', 'down', 'back'] as const) {
       const counts = new Map<string, number>();
-      for (const o of outcomes.filter((o) => o.sent === sent)) counts.set(`${o.kind} ${o.status}`, (counts.get(`${o.kind} ${o.status}`) ?? 0) + 1);
+      for (const o of outcomes.filter((o) => o.sent === sent))
+        counts.set(`${o.kind} ${o.status}`, (counts.get(`${o.kind} ${o.status}`) ?? 0) + 1);
       t.diagnostic(`${sent}: ${[...counts].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
     }
     assert.equal(outcomes.filter((o) => o.status === 'hang' || o.status === 'network error').length, 0, 'every request is answered');
     assert.ok(during('up').length > 0 && during('up').every((o) => o.status === 200), 'all served before the crash');
     const down = during('down');
-    assert.ok(down.every((o) => o.status === 200 || (o.status === 503 && o.code === 'SERVICE_UNAVAILABLE')), JSON.stringify(down.filter((o) => o.status !== 200)));
-    assert.ok(down.some((o) => o.kind === 'login' && o.status === 503), 'logins fail fast while it is down');
-    assert.ok(down.some((o) => o.kind === 'me' && o.status === 200), 'token-only requests keep working');
-    assert.ok(during('back').length > 0 && during('back').every((o) => o.status === 200), JSON.stringify(during('back').filter((o) => o.status !== 200)));
+    assert.ok(
+      down.every((o) => o.status === 200 || (o.status === 503 && o.code === 'SERVICE_UNAVAILABLE')),
+      JSON.stringify(down.filter((o) => o.status !== 200)),
+    );
+    assert.ok(
+      down.some((o) => o.kind === 'login' && o.status === 503),
+      'logins fail fast while it is down',
+    );
+    assert.ok(
+      down.some((o) => o.kind === 'me' && o.status === 200),
+      'token-only requests keep working',
+    );
+    assert.ok(
+      during('back').length > 0 && during('back').every((o) => o.status === 200),
+      JSON.stringify(during('back').filter((o) => o.status !== 200)),
+    );
 
     // Every token a login returned still works, and stands for exactly one session row.
     for (const token of new Set(issued.map((i) => i.token))) assert.equal((await graphql(ME, {}, token)).status, 200);
@@ -178,11 +211,17 @@ describe('PostgreSQL crashes and restarts under load', { skip: postgresServerUna
       const keys = [...new Set(issued.map((i) => i.key))].sort();
       assert.deepEqual(rows.map((r) => r.key).sort(), keys, 'one session per user, client and user agent: none lost, none duplicated');
       const sids = new Set(rows.map((r) => r.id));
-      assert.ok(issued.every(({ token }) => sids.has(payloadOf(token).sid)), 'every issued token names an existing session');
+      assert.ok(
+        issued.every(({ token }) => sids.has(payloadOf(token).sid)),
+        'every issued token names an existing session',
+      );
     } finally {
       await client.end();
     }
     const output = server.output();
-    assert.ok(!issued.some(({ token }) => output.includes(token.split('.')[2]!)) && !output.includes('secret-password'), 'no token or password is logged');
+    assert.ok(
+      !issued.some(({ token }) => output.includes(token.split('.')[2]!)) && !output.includes('secret-password'),
+      'no token or password is logged',
+    );
   });
 });

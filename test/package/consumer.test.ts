@@ -40,13 +40,14 @@ const QUICKSTART_SERVE = sh('npx graphql-sso serve');
 const WALKTHROUGH = sh('# 1. a user');
 const GUIDE_SERVE = sh('npx tsc\n');
 const GUIDE_MINT = sh('node dist/add-member.js');
-const SUBGRAPH_CURL = sh("curl -s http://localhost:4001/");
+const SUBGRAPH_CURL = sh('curl -s http://localhost:4001/');
 const DEVELOPMENT = sh('npm ci && npm start');
 const FILES = README.filter((b) => b.file !== null);
 
 const PASSWORD = 'correct horse battery staple';
 /** What `import('graphql-sso')` must not load: the identity's, the gateway's and telemetry packages. */
-const HEAVY = /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|@as-integrations|fastify|@fastify|type-graphql)\//;
+const HEAVY =
+  /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|@as-integrations|fastify|@fastify|type-graphql)\//;
 
 /** The README's `npm i graphql-sso ...` with the tarball for `graphql-sso`. */
 function installArgs(block: CodeBlock, tarball: string): string[] {
@@ -66,7 +67,10 @@ function dependencyClosure(app: string): Set<string> {
   const visit = (name: string, from: string) => {
     for (let dir = from; ; dir = join(dir, '..')) {
       try {
-        const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+        const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+          dependencies?: Record<string, string>;
+        };
         if (seen.has(`${name}@${manifest.version}`)) return;
         seen.add(`${name}@${manifest.version}`);
         for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, join(dir, 'node_modules', name));
@@ -89,13 +93,24 @@ function bash(block: CodeBlock, app: string, ports: Record<number, number>, env:
 
 /** The JSON an sh block shows as the answer of its command (`# {"data": ...}`). */
 function shownAnswers(block: CodeBlock): unknown[] {
-  return block.text.split('\n').filter((line) => line.startsWith('# {')).map((line) => JSON.parse(line.slice(2)));
+  return block.text
+    .split('\n')
+    .filter((line) => line.startsWith('# {'))
+    .map((line) => JSON.parse(line.slice(2)));
 }
 
 /** A token for account 1 with the owner's scope, as `myapp` would sign it, but with a key of its own. */
 function forgedToken(kid: string): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const payload = { token: 'auth', iss: 'myapp', aud: ['myapp', 'otherapp', 'billing'], uid: 'x', sid: 'x', account: '1', scopes: ['accounts:read-balance'] };
+  const payload = {
+    token: 'auth',
+    iss: 'myapp',
+    aud: ['myapp', 'otherapp', 'billing'],
+    uid: 'x',
+    sid: 'x',
+    account: '1',
+    scopes: ['accounts:read-balance'],
+  };
   return jwt.sign(payload, privateKey, { algorithm: 'RS256', keyid: kid, expiresIn: 300 });
 }
 
@@ -120,7 +135,13 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
     ports.identity = await freePort();
     ports.otherapp = await freePort();
     ports.billing = await freePort();
-    env = { PORT: String(ports.identity), IDENTITY_URL: `http://localhost:${ports.identity}`, DATABASE_URL: '', SSO_CONFIG: '', LOG_LEVEL: 'warn' };
+    env = {
+      PORT: String(ports.identity),
+      IDENTITY_URL: `http://localhost:${ports.identity}`,
+      DATABASE_URL: '',
+      SSO_CONFIG: '',
+      LOG_LEVEL: 'warn',
+    };
   });
 
   after(async () => {
@@ -136,19 +157,42 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
     const listed = await ok('npm', ['ls', 'graphql', '--all', '--parseable'], { cwd: app });
     assert.deepEqual([...new Set(listed.stdout.trim().split('\n'))], [join(app, 'node_modules/graphql')]);
     const ours = dependencyClosure(app);
-    assert.ok([...ours].some((id) => id.startsWith('jsonwebtoken@')) && [...ours].some((id) => id.startsWith('pino@')), 'the closure is read');
-    assert.deepEqual(badEngines(installOutput).filter((name) => ours.has(name)), []);
+    assert.ok(
+      [...ours].some((id) => id.startsWith('jsonwebtoken@')) && [...ours].some((id) => id.startsWith('pino@')),
+      'the closure is read',
+    );
+    assert.deepEqual(
+      badEngines(installOutput).filter((name) => ours.has(name)),
+      [],
+    );
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules/graphql-sso/package.json'), 'utf8'));
     assert.equal(manifest.dependencies.graphql, undefined, 'graphql is a peer, never a dependency');
   });
 
   it('ships compiled code with types, the bin, README and LICENSE; no sources, tests or benches', async () => {
     const listing = await ok('tar', ['tzf', tarball], { cwd: work });
-    const files = listing.stdout.trim().split('\n').map((path) => path.replace(/^package\//, ''));
-    for (const expected of ['package.json', 'README.md', 'LICENSE', 'bin/graphql-sso.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/identity.js', 'dist/src/gateway.d.ts']) {
+    const files = listing.stdout
+      .trim()
+      .split('\n')
+      .map((path) => path.replace(/^package\//, ''));
+    for (const expected of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'bin/graphql-sso.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/identity.js',
+      'dist/src/gateway.d.ts',
+    ]) {
       assert.ok(files.includes(expected), `${expected} is shipped`);
     }
-    assert.deepEqual(files.filter((path) => /^(test|bench|\.ci|examples)\//.test(path) || (/\.ts$/.test(path) && !/\.d\.ts$/.test(path)) || /\.map$/.test(path)), []);
+    assert.deepEqual(
+      files.filter(
+        (path) => /^(test|bench|\.ci|examples)\//.test(path) || (/\.ts$/.test(path) && !/\.d\.ts$/.test(path)) || /\.map$/.test(path),
+      ),
+      [],
+    );
   });
 
   it('importing graphql-sso loads none of the identity, gateway or telemetry packages', async () => {
@@ -162,27 +206,53 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
     assert.ok(exports > 40, 'graphql-sso was imported');
     const loaded = [...readFileSync(log, 'utf8').trim().split('\n'), ...required];
     assert.ok(loaded.some((url) => url.includes('node_modules/graphql-sso/dist/src/index.js')));
-    assert.deepEqual(loaded.filter((url) => HEAVY.test(url)), []);
+    assert.deepEqual(
+      loaded.filter((url) => HEAVY.test(url)),
+      [],
+    );
   });
 
   it('compiles every TypeScript and JavaScript block of the README with its tsconfig', async () => {
-    assert.deepEqual(FILES.map((b) => b.file), [
-      'tsconfig.json',
-      'src/account-member.ts',
-      'src/authorization.ts',
-      'src/sso.config.ts',
-      'src/add-member.ts',
-      'args.js',
-      'subgraph.js',
-      'src/billing.ts',
-    ]);
+    assert.deepEqual(
+      FILES.map((b) => b.file),
+      [
+        'tsconfig.json',
+        'src/account-member.ts',
+        'src/authorization.ts',
+        'src/sso.config.ts',
+        'src/add-member.ts',
+        'args.js',
+        'subgraph.js',
+        'src/billing.ts',
+      ],
+    );
     writeFiles(app, Object.fromEntries(FILES.map((b) => [b.file!, b.text])));
     const [compile, ...rest] = GUIDE_SERVE.text.trim().split('\n');
     assert.equal(compile, 'npx tsc');
     assert.ok(rest.length === 1);
     await ok('npx', ['tsc'], { cwd: app });
     const jsFiles = FILES.filter((b) => b.lang === 'js').map((b) => b.file!);
-    await ok('npx', ['tsc', '--ignoreConfig', '--noEmit', '--allowJs', '--checkJs', '--noImplicitAny', 'false', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', ...jsFiles], { cwd: app });
+    await ok(
+      'npx',
+      [
+        'tsc',
+        '--ignoreConfig',
+        '--noEmit',
+        '--allowJs',
+        '--checkJs',
+        '--noImplicitAny',
+        'false',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        ...jsFiles,
+      ],
+      { cwd: app },
+    );
   });
 
   it('runs the quickstart: serve, create a user, log in, mint, me, the JWKS', async () => {
@@ -238,7 +308,13 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
     assert.ok(tokens.alice, 'the guide ran');
     const subgraphEnv = { ...env, PORT: String(ports.otherapp) };
     const url = `http://localhost:${ports.otherapp}/`;
-    services.push(await startService('node', ['subgraph.js'], { cwd: app, env: subgraphEnv, ready: async () => (await postGraphQL(url, '{ publicStatus }')).status === 200 }));
+    services.push(
+      await startService('node', ['subgraph.js'], {
+        cwd: app,
+        env: subgraphEnv,
+        ready: async () => (await postGraphQL(url, '{ publicStatus }')).status === 200,
+      }),
+    );
     const shown = await bash(SUBGRAPH_CURL, app, { 4000: ports.identity, 4001: ports.otherapp }, { ...subgraphEnv, TOKEN: tokens.alice });
     assert.deepEqual(JSON.parse(shown.stdout), shownAnswers(SUBGRAPH_CURL)[0]);
 
@@ -261,7 +337,11 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
     assert.ok(tokens.alice, 'the guide ran');
     const url = `http://localhost:${ports.billing}/`;
     services.push(
-      await startService('node', ['dist/billing.js'], { cwd: app, env: { ...env, PORT: String(ports.billing) }, ready: async () => (await postGraphQL(url, '{ __typename }')).status === 200 }),
+      await startService('node', ['dist/billing.js'], {
+        cwd: app,
+        env: { ...env, PORT: String(ports.billing) },
+        ready: async () => (await postGraphQL(url, '{ __typename }')).status === 200,
+      }),
     );
     const query = '{ invoices { id amount } }';
     assert.deepEqual((await postGraphQL(url, query, tokens.alice)).body, { data: { invoices: [{ id: 'i1', amount: 300 }] } });
@@ -276,7 +356,10 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
   });
 
   it("a plain-JavaScript ArgsType and a TypeScript config extend the identity's schema, printed with the app's graphql", async () => {
-    writeFiles(app, { 'js.config.js': "import { defineConfig } from 'graphql-sso';\nimport { AccountArgs } from './args.js';\n\nexport default defineConfig({ authorizationArgs: AccountArgs });\n" });
+    writeFiles(app, {
+      'js.config.js':
+        "import { defineConfig } from 'graphql-sso';\nimport { AccountArgs } from './args.js';\n\nexport default defineConfig({ authorizationArgs: AccountArgs });\n",
+    });
     const fromJs = await ok('npx', ['graphql-sso', 'schema', '--config', 'js.config.js'], { cwd: app, env });
     assert.match(fromJs.stdout, /obtainAuthorizationToken\(account: ID!\): TokenResult!/);
     const fromTs = await ok('npx', ['graphql-sso', 'schema', '--config', 'src/sso.config.ts'], { cwd: app, env });
@@ -284,12 +367,24 @@ describe('the packed package in an application of its own', { timeout: 900_000 }
   });
 
   it('accounts for every code block of the README', () => {
-    const covered = new Set<CodeBlock>([SUBGRAPH_INSTALL, IDENTITY_INSTALL, QUICKSTART_SERVE, WALKTHROUGH, GUIDE_SERVE, GUIDE_MINT, SUBGRAPH_CURL, ...FILES]);
+    const covered = new Set<CodeBlock>([
+      SUBGRAPH_INSTALL,
+      IDENTITY_INSTALL,
+      QUICKSTART_SERVE,
+      WALKTHROUGH,
+      GUIDE_SERVE,
+      GUIDE_MINT,
+      SUBGRAPH_CURL,
+      ...FILES,
+    ]);
     // `npm ci && npm start` / `npm ci && npm test` are what .ci/run does on every CI run.
     assert.match(readFileSync(join(ROOT, '.ci/run'), 'utf8'), /npm ci[\s\S]*npm test/);
     assert.match(DEVELOPMENT.text, /npm ci && npm test/);
     covered.add(DEVELOPMENT);
-    assert.deepEqual(README.filter((block) => !covered.has(block)).map((block) => `README.md:${block.line}`), []);
+    assert.deepEqual(
+      README.filter((block) => !covered.has(block)).map((block) => `README.md:${block.line}`),
+      [],
+    );
   });
 });
 
@@ -312,10 +407,16 @@ describe('a subgraph application with only graphql-sso and graphql', { timeout: 
   it('a missing identity package is an error naming the packages to install', async () => {
     const imported = await run('node', ['--input-type=module', '-e', "await import('graphql-sso/identity')"], { cwd: app });
     assert.notEqual(imported.code, 0);
-    assert.match(imported.stderr, /MissingPackageError: graphql-sso\/identity needs the package (@apollo\/server|@mikro-orm\/\w+|type-graphql|@apollo\/subgraph|graphql-scalars), which is not installed\. Install what it needs: npm i @apollo\/server@5 /);
+    assert.match(
+      imported.stderr,
+      /MissingPackageError: graphql-sso\/identity needs the package (@apollo\/server|@mikro-orm\/\w+|type-graphql|@apollo\/subgraph|graphql-scalars), which is not installed\. Install what it needs: npm i @apollo\/server@5 /,
+    );
     const served = await run('npx', ['graphql-sso', 'serve', '--port', '0'], { cwd: app });
     assert.equal(served.code, 1);
-    assert.match(served.stderr, /^graphql-sso: graphql-sso\/identity needs the package .*npm i @apollo\/server@5 .*@mikro-orm\/core@6\.6\.16/m);
+    assert.match(
+      served.stderr,
+      /^graphql-sso: graphql-sso\/identity needs the package .*npm i @apollo\/server@5 .*@mikro-orm\/core@6\.6\.16/m,
+    );
     const key = await ok('npx', ['graphql-sso', 'keys', 'generate', '--issuer', 'otherapp', '--dir', 'keys'], { cwd: app });
     assert.match(key.stdout, /keys\/otherapp-\d{8}\.pem/);
   });

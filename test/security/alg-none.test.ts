@@ -32,18 +32,21 @@ describe('security: alg "none" and missing signatures', () => {
 
   it('decodeJwtToken refuses alg none in any casing, with or without a signature (TOKEN_ALGORITHM_NOT_ALLOWED)', async () => {
     for (const alg of CASINGS) {
-      for (const token of unsecured(t.session, alg)) await refusedByDecode(token, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
-      for (const token of unsecured(t.authorization, alg)) await refusedByDecode(token, t.subgraph, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
+      for (const token of unsecured(t.session, alg))
+        await refusedByDecode(token, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
+      for (const token of unsecured(t.authorization, alg))
+        await refusedByDecode(token, t.subgraph, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
     }
   });
 
   it('decodeJwtToken refuses a header without alg, or with alg null, a number, a list or an object', async () => {
     for (const alg of [undefined, null, 256, ['RS256'], { name: 'RS256' }, true]) {
-      for (const token of unsecured(t.session, alg)) await refusedByDecode(token, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
+      for (const token of unsecured(t.session, alg))
+        await refusedByDecode(token, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
     }
   });
 
-  it('an unsecured token without a kid (the issuer\'s current key) is refused just the same', async () => {
+  it("an unsecured token without a kid (the issuer's current key) is refused just the same", async () => {
     const token = craft({ alg: 'none', typ: 'JWT' }, t.sessionClaims);
     await refusedByDecode(token, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED');
     await refusedByIdentity(t, token, 'TOKEN_ALGORITHM_NOT_ALLOWED');
@@ -72,8 +75,10 @@ describe('security: alg "none" and missing signatures', () => {
 
   it('over HTTP: every unsecured variant is answered 401 UNAUTHENTICATED by the identity service and the subgraph', async () => {
     for (const alg of CASINGS) {
-      for (const token of unsecured(t.session, alg)) await refusedByIdentity(t, token, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
-      for (const token of unsecured(t.authorization, alg)) await refusedBySubgraph(t, token, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
+      for (const token of unsecured(t.session, alg))
+        await refusedByIdentity(t, token, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
+      for (const token of unsecured(t.authorization, alg))
+        await refusedBySubgraph(t, token, 'TOKEN_ALGORITHM_NOT_ALLOWED', `alg ${JSON.stringify(alg)}`);
     }
   });
 });

@@ -3,14 +3,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  KeyStore,
-  decodeJwtToken,
-  resolveSettings,
-  type Algorithm,
-  type SsoConfig,
-  type TokenContext,
-} from '../../src/index.js';
+import { KeyStore, decodeJwtToken, resolveSettings, type Algorithm, type SsoConfig, type TokenContext } from '../../src/index.js';
 import {
   KID,
   assertControlsAccepted,
@@ -71,7 +64,7 @@ describe('security: algorithm confusion', () => {
 
   it('the untampered tokens are accepted (control)', () => assertControlsAccepted(t));
 
-  it('HS256/384/512 tokens keyed with the issuer\'s RSA public key in any form are refused (TOKEN_ALGORITHM_NOT_ALLOWED)', async () => {
+  it("HS256/384/512 tokens keyed with the issuer's RSA public key in any form are refused (TOKEN_ALGORITHM_NOT_ALLOWED)", async () => {
     for (const [form, secret] of secretForms(publicKey, jwks)) {
       for (const alg of ['HS256', 'HS384', 'HS512']) {
         const session = craft({ alg, typ: 'JWT', kid: KID }, t.sessionClaims, signerFor(alg, secret));
@@ -79,22 +72,41 @@ describe('security: algorithm confusion', () => {
         await refusedByDecode(session, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', `${alg} with ${form}`);
         await refusedByDecode(authorization, t.subgraph, 'TOKEN_ALGORITHM_NOT_ALLOWED', `${alg} with ${form}`);
         // A verifier that allows every algorithm it knows still has no HMAC: there is none to confuse.
-        await refusedByDecode(session, contextWith({ decodeAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] }), 'TOKEN_ALGORITHM_NOT_ALLOWED');
+        await refusedByDecode(
+          session,
+          contextWith({ decodeAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] }),
+          'TOKEN_ALGORITHM_NOT_ALLOWED',
+        );
       }
     }
   });
 
   it('over HTTP: HS256 keyed with the public key (PEM, DER, JWK, JWKS) is answered 401 by both services', async () => {
     for (const [form, secret] of secretForms(publicKey, jwks)) {
-      await refusedByIdentity(t, craft({ alg: 'HS256', typ: 'JWT', kid: KID }, t.sessionClaims, signerFor('HS256', secret)), 'TOKEN_ALGORITHM_NOT_ALLOWED', form);
-      await refusedBySubgraph(t, craft({ alg: 'HS256', typ: 'JWT', kid: KID }, t.authorizationClaims, signerFor('HS256', secret)), 'TOKEN_ALGORITHM_NOT_ALLOWED', form);
+      await refusedByIdentity(
+        t,
+        craft({ alg: 'HS256', typ: 'JWT', kid: KID }, t.sessionClaims, signerFor('HS256', secret)),
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        form,
+      );
+      await refusedBySubgraph(
+        t,
+        craft({ alg: 'HS256', typ: 'JWT', kid: KID }, t.authorizationClaims, signerFor('HS256', secret)),
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        form,
+      );
     }
   });
 
   it('HS256 keyed with an EC public key is refused too', async () => {
     const ctx = contextWith({});
     for (const [form, secret] of secretForms(createPublicKey(ecPrivate))) {
-      await refusedByDecode(craft({ alg: 'HS256', kid: 'myapp-ec' }, t.sessionClaims, signerFor('HS256', secret)), ctx, 'TOKEN_ALGORITHM_NOT_ALLOWED', form);
+      await refusedByDecode(
+        craft({ alg: 'HS256', kid: 'myapp-ec' }, t.sessionClaims, signerFor('HS256', secret)),
+        ctx,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        form,
+      );
     }
   });
 
@@ -105,11 +117,19 @@ describe('security: algorithm confusion', () => {
     await refusedByDecode(ps256, t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED');
     await refusedByIdentity(t, ps256, 'TOKEN_ALGORITHM_NOT_ALLOWED');
     const widened = contextWith({});
-    assert.equal((await decodeJwtToken(ps256, widened)).sid, t.sessionClaims.sid, 'control: a genuine PS256 token verifies where PS256 is allowed');
+    assert.equal(
+      (await decodeJwtToken(ps256, widened)).sid,
+      t.sessionClaims.sid,
+      'control: a genuine PS256 token verifies where PS256 is allowed',
+    );
     await refusedByDecode(rs256AsPs256, widened, 'TOKEN_SIGNATURE_INVALID');
     await refusedByDecode(ps256AsRs256, widened, 'TOKEN_SIGNATURE_INVALID');
     // The subgraph takes keys from the JWKS, whose entries name one alg (RS256): PS256 is refused there.
-    await refusedBySubgraph(t, craft({ alg: 'PS256', kid: KID }, t.authorizationClaims, signerFor('PS256', t.keys.current)), 'TOKEN_ALGORITHM_NOT_ALLOWED');
+    await refusedBySubgraph(
+      t,
+      craft({ alg: 'PS256', kid: KID }, t.authorizationClaims, signerFor('PS256', t.keys.current)),
+      'TOKEN_ALGORITHM_NOT_ALLOWED',
+    );
 
     const es256ForRsaKid = craft({ alg: 'ES256', kid: KID }, t.sessionClaims, signerFor('ES256', t.keys.attackerEc));
     await refusedByDecode(es256ForRsaKid, widened, 'TOKEN_ALGORITHM_NOT_ALLOWED');
@@ -118,24 +138,54 @@ describe('security: algorithm confusion', () => {
 
   it('an EC key used with an RS256 header is refused, even when RS256 is allowed', async () => {
     const ctx = contextWith({});
-    assert.equal((await decodeJwtToken(craft({ alg: 'ES256', kid: 'myapp-ec' }, t.sessionClaims, signerFor('ES256', ecPrivate)), ctx)).sid, t.sessionClaims.sid, 'control');
-    for (const [alg, key] of [['RS256', t.keys.attacker], ['RS256', t.keys.current], ['PS256', t.keys.attacker], ['ES384', t.keys.attackerEc]] as [string, KeyObject][]) {
-      await refusedByDecode(craft({ alg, kid: 'myapp-ec' }, t.sessionClaims, (input) => {
-        try {
-          return signerFor(alg, key)(input);
-        } catch {
-          return Buffer.alloc(96);
-        }
-      }), ctx, 'TOKEN_ALGORITHM_NOT_ALLOWED', `${alg} for the EC kid`);
+    assert.equal(
+      (await decodeJwtToken(craft({ alg: 'ES256', kid: 'myapp-ec' }, t.sessionClaims, signerFor('ES256', ecPrivate)), ctx)).sid,
+      t.sessionClaims.sid,
+      'control',
+    );
+    for (const [alg, key] of [
+      ['RS256', t.keys.attacker],
+      ['RS256', t.keys.current],
+      ['PS256', t.keys.attacker],
+      ['ES384', t.keys.attackerEc],
+    ] as [string, KeyObject][]) {
+      await refusedByDecode(
+        craft({ alg, kid: 'myapp-ec' }, t.sessionClaims, (input) => {
+          try {
+            return signerFor(alg, key)(input);
+          } catch {
+            return Buffer.alloc(96);
+          }
+        }),
+        ctx,
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        `${alg} for the EC kid`,
+      );
     }
   });
 
   it('algorithms the verifier does not allow, or does not know, are refused before any signature check', async () => {
     // Genuine signatures of the issuer's key where the algorithm is a real one: only the algorithm is at fault.
     const signerOf = (alg: string) =>
-      ['RS384', 'RS512', 'PS512'].includes(alg) ? signerFor(alg, t.keys.current) : alg === 'ES256' ? signerFor('ES256', t.keys.attackerEc) : signerFor('RS256', t.keys.current);
+      ['RS384', 'RS512', 'PS512'].includes(alg)
+        ? signerFor(alg, t.keys.current)
+        : alg === 'ES256'
+          ? signerFor('ES256', t.keys.attackerEc)
+          : signerFor('RS256', t.keys.current);
     const signedBy = (alg: string) => craft({ alg, typ: 'JWT', kid: KID }, t.sessionClaims, signerOf(alg));
-    const algs: (Algorithm | string)[] = ['RS384', 'RS512', 'PS512', 'ES256', 'EdDSA', 'ES256K', 'rs256', 'Rs256', 'RS256 ', 'RSA-OAEP', 'dir'];
+    const algs: (Algorithm | string)[] = [
+      'RS384',
+      'RS512',
+      'PS512',
+      'ES256',
+      'EdDSA',
+      'ES256K',
+      'rs256',
+      'Rs256',
+      'RS256 ',
+      'RSA-OAEP',
+      'dir',
+    ];
     for (const alg of algs) {
       await refusedByDecode(signedBy(alg), t.identity, 'TOKEN_ALGORITHM_NOT_ALLOWED', alg);
       await refusedByIdentity(t, signedBy(alg), 'TOKEN_ALGORITHM_NOT_ALLOWED', alg);

@@ -50,9 +50,15 @@ function tamperedVariants(t: AttackTargets, token: string, claims: Record<string
     ['uid changed', withPayload(token, { ...claims, uid: '00000000-0000-4000-8000-000000000000' }), 'TOKEN_SIGNATURE_INVALID'],
     ['sid changed', withPayload(token, { ...claims, sid: '00000000-0000-4000-8000-000000000000' }), 'TOKEN_SIGNATURE_INVALID'],
     ['exp pushed back', withPayload(token, { ...claims, exp: 4_102_444_800 }), 'TOKEN_SIGNATURE_INVALID'],
-    ...(claims.exp === undefined ? [] : [['exp removed', withPayload(token, { ...claims, exp: undefined }), 'TOKEN_SIGNATURE_INVALID'] as [string, string, string]]),
+    ...(claims.exp === undefined
+      ? []
+      : [['exp removed', withPayload(token, { ...claims, exp: undefined }), 'TOKEN_SIGNATURE_INVALID'] as [string, string, string]]),
     ['scopes added', withPayload(token, { ...claims, scopes: ['sso:admin', 'accounts:read-balance'] }), 'TOKEN_SIGNATURE_INVALID'],
-    ['token type changed', withPayload(token, { ...claims, token: claims.token === 'session' ? 'auth' : 'session' }), 'TOKEN_SIGNATURE_INVALID'],
+    [
+      'token type changed',
+      withPayload(token, { ...claims, token: claims.token === 'session' ? 'auth' : 'session' }),
+      'TOKEN_SIGNATURE_INVALID',
+    ],
     ['audience widened', withPayload(token, { ...claims, aud: ['myapp', 'otherapp', 'elsewhere'] }), 'TOKEN_SIGNATURE_INVALID'],
     ['same claims re-serialized with spaces', `${header}.${b64(JSON.stringify(claims, null, 1))}.${signature}`, 'TOKEN_SIGNATURE_INVALID'],
     ['same claims re-ordered', withPayload(token, Object.fromEntries(Object.entries(claims).reverse())), 'TOKEN_SIGNATURE_INVALID'],
@@ -68,7 +74,11 @@ function tamperedVariants(t: AttackTargets, token: string, claims: Record<string
     ['signature one character short (impossible length)', token.slice(0, -1), 'TOKEN_MALFORMED'],
     ['signature with a character appended', `${token}A`, 'TOKEN_SIGNATURE_INVALID'],
     ['signature padded', `${token}==`, 'TOKEN_MALFORMED'],
-    ...sameBytesSpellings(token).map((variant, i): [string, string, string] => [`signature spelled with stray bits (${i + 1})`, variant, 'TOKEN_MALFORMED']),
+    ...sameBytesSpellings(token).map((variant, i): [string, string, string] => [
+      `signature spelled with stray bits (${i + 1})`,
+      variant,
+      'TOKEN_MALFORMED',
+    ]),
   ];
 }
 
@@ -90,8 +100,10 @@ describe('security: claim and header tampering', () => {
   });
 
   it('decodeJwtToken refuses every tampered variant of a session and an authorization token', async () => {
-    for (const [what, token, code] of tamperedVariants(t, t.session, t.sessionClaims)) await refusedByDecode(token, t.identity, code, `session, ${what}`);
-    for (const [what, token, code] of tamperedVariants(t, t.authorization, t.authorizationClaims)) await refusedByDecode(token, t.subgraph, code, `authorization, ${what}`);
+    for (const [what, token, code] of tamperedVariants(t, t.session, t.sessionClaims))
+      await refusedByDecode(token, t.identity, code, `session, ${what}`);
+    for (const [what, token, code] of tamperedVariants(t, t.authorization, t.authorizationClaims))
+      await refusedByDecode(token, t.subgraph, code, `authorization, ${what}`);
   });
 
   it('a cached valid token lets no tampered variant through, and the valid one still hits', async () => {
@@ -100,7 +112,8 @@ describe('security: claim and header tampering', () => {
     assert.equal((await decodeJwtToken(t.session, context)).sid, t.sessionClaims.sid);
     assert.equal((await decodeJwtToken(t.session, context)).sid, t.sessionClaims.sid);
     assert.equal(cache.stats().hits, 1, 'the valid token is cached');
-    for (const [what, token, code] of tamperedVariants(t, t.session, t.sessionClaims)) await refusedByDecode(token, context, code, `cached, ${what}`);
+    for (const [what, token, code] of tamperedVariants(t, t.session, t.sessionClaims))
+      await refusedByDecode(token, context, code, `cached, ${what}`);
     assert.deepEqual({ size: cache.size, hits: cache.stats().hits }, { size: 1, hits: 1 }, 'no variant hit, none was stored');
     await decodeJwtToken(t.session, context);
     assert.equal(cache.stats().hits, 2);
@@ -109,7 +122,8 @@ describe('security: claim and header tampering', () => {
   it('over HTTP, after the valid tokens were served (and cached by each service), every variant is answered 401', async () => {
     await assertControlsAccepted(t);
     for (const [what, token, code] of tamperedVariants(t, t.session, t.sessionClaims)) await refusedByIdentity(t, token, code, what);
-    for (const [what, token, code] of tamperedVariants(t, t.authorization, t.authorizationClaims)) await refusedBySubgraph(t, token, code, what);
+    for (const [what, token, code] of tamperedVariants(t, t.authorization, t.authorizationClaims))
+      await refusedBySubgraph(t, token, code, what);
     await assertControlsAccepted(t);
   });
 });

@@ -29,8 +29,15 @@ describe('security: cross-token confusion', () => {
   after(() => t.close());
 
   async function mint(authorization: string) {
-    const res = await fetch(t.sso.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query: MINT }) });
-    return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+    const res = await fetch(t.sso.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: MINT }),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+    };
   }
 
   it('the untampered tokens are accepted, and a session token mints (control)', async () => {
@@ -51,7 +58,11 @@ describe('security: cross-token confusion', () => {
     assert.equal(graphql.body.data, null);
     assert.equal(graphql.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     assert.equal(graphql.body.errors?.[0]?.extensions?.reason, 'TOKEN_TYPE_INVALID');
-    const rest = await fetch(`${t.sso.origin}/authorize/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${t.authorization}` }, body: '{}' });
+    const rest = await fetch(`${t.sso.origin}/authorize/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${t.authorization}` },
+      body: '{}',
+    });
     assert.equal(rest.status, 401);
     assert.equal(((await rest.json()) as { token?: string }).token, undefined);
     // Relabelled as a session token, it is a forgery: the signature no longer matches.
@@ -64,7 +75,17 @@ describe('security: cross-token confusion', () => {
   });
 
   it('a token of another audience is refused by both services (TOKEN_CLAIM_INVALID)', async () => {
-    const audiences: unknown[] = [['elsewhere'], 'elsewhere', [], ['myapp ', 'otherapp '], ['MYAPP', 'OTHERAPP'], { myapp: true, otherapp: true }, null, 42, undefined];
+    const audiences: unknown[] = [
+      ['elsewhere'],
+      'elsewhere',
+      [],
+      ['myapp ', 'otherapp '],
+      ['MYAPP', 'OTHERAPP'],
+      { myapp: true, otherapp: true },
+      null,
+      42,
+      undefined,
+    ];
     for (const aud of audiences) {
       const session = t.forge({ ...t.sessionClaims, aud });
       const authorization = t.forge({ ...t.authorizationClaims, aud });
@@ -76,10 +97,18 @@ describe('security: cross-token confusion', () => {
   });
 
   it('a token of an issuer the subgraph does not accept is refused before its key is looked up', async () => {
-    const partner = craft({ alg: 'RS256', kid: PARTNER_KID }, { ...t.authorizationClaims, iss: 'partner' }, signerFor('RS256', t.keys.partner));
+    const partner = craft(
+      { alg: 'RS256', kid: PARTNER_KID },
+      { ...t.authorizationClaims, iss: 'partner' },
+      signerFor('RS256', t.keys.partner),
+    );
     await refusedByDecode(partner, t.subgraph, 'TOKEN_ISSUER_NOT_ACCEPTED');
     await refusedBySubgraph(t, partner, 'TOKEN_ISSUER_NOT_ACCEPTED');
-    const nobody = craft({ alg: 'RS256', kid: 'nobody-1' }, { ...t.authorizationClaims, iss: 'nobody' }, signerFor('RS256', t.keys.attacker));
+    const nobody = craft(
+      { alg: 'RS256', kid: 'nobody-1' },
+      { ...t.authorizationClaims, iss: 'nobody' },
+      signerFor('RS256', t.keys.attacker),
+    );
     await refusedBySubgraph(t, nobody, 'TOKEN_ISSUER_NOT_ACCEPTED');
     await refusedByIdentity(t, nobody, 'KEY_NOT_FOUND');
   });
@@ -87,7 +116,11 @@ describe('security: cross-token confusion', () => {
   it('a token of another trusted issuer cannot stand for a session of the identity service, nor mint', async () => {
     // partner's key is listed (publicKeys) and acceptedIssuers is null: its tokens verify, but the
     // sid and uid it names (read from any token of alice's) are this identity's, not partner's.
-    const impersonation = craft({ alg: 'RS256', typ: 'JWT', kid: PARTNER_KID }, { ...t.sessionClaims, iss: 'partner' }, signerFor('RS256', t.keys.partner));
+    const impersonation = craft(
+      { alg: 'RS256', typ: 'JWT', kid: PARTNER_KID },
+      { ...t.sessionClaims, iss: 'partner' },
+      signerFor('RS256', t.keys.partner),
+    );
     // decodeJwtToken accepts it (partner is trusted for its own tokens); the session check refuses it.
     const payload = await decodeJwtToken(impersonation, t.identity);
     await assert.rejects(t.sso.service.services.sessions.authenticate(payload, undefined), { code: 'TOKEN_ISSUER_NOT_ACCEPTED' });
@@ -95,7 +128,11 @@ describe('security: cross-token confusion', () => {
     const res = await mint(`JWT ${impersonation}`);
     assert.equal(res.status, 401, JSON.stringify(res.body));
     assert.equal(res.body.errors?.[0]?.extensions?.reason, 'TOKEN_ISSUER_NOT_ACCEPTED');
-    const rest = await fetch(`${t.sso.origin}/authorize/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${impersonation}` }, body: '{}' });
+    const rest = await fetch(`${t.sso.origin}/authorize/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${impersonation}` },
+      body: '{}',
+    });
     assert.equal(rest.status, 401);
   });
 

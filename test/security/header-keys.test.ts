@@ -62,10 +62,14 @@ describe('security: keys supplied in the token header', () => {
 
   it('the untampered tokens are accepted (control)', () => assertControlsAccepted(t));
 
-  it('a token signed with the attacker\'s key and carrying that key in its header is refused (TOKEN_SIGNATURE_INVALID)', async () => {
+  it("a token signed with the attacker's key and carrying that key in its header is refused (TOKEN_SIGNATURE_INVALID)", async () => {
     for (const [what, fields] of attackerHeaders()) {
       const session = craft({ alg: 'RS256', typ: 'JWT', kid: KID, ...fields }, t.sessionClaims, signerFor('RS256', t.keys.attacker));
-      const authorization = craft({ alg: 'RS256', typ: 'JWT', kid: KID, ...fields }, t.authorizationClaims, signerFor('RS256', t.keys.attacker));
+      const authorization = craft(
+        { alg: 'RS256', typ: 'JWT', kid: KID, ...fields },
+        t.authorizationClaims,
+        signerFor('RS256', t.keys.attacker),
+      );
       await refusedByDecode(session, t.identity, 'TOKEN_SIGNATURE_INVALID', what);
       await refusedByDecode(authorization, t.subgraph, 'TOKEN_SIGNATURE_INVALID', what);
       await refusedByIdentity(t, session, 'TOKEN_SIGNATURE_INVALID', what);

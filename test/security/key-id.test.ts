@@ -67,14 +67,23 @@ describe('security: key-id tricks', () => {
       const token = craft({ alg: 'RS256', kid }, t.sessionClaims, signerFor('RS256', t.keys.current));
       await refusedByDecode(token, t.identity, 'KEY_NOT_FOUND', kid);
       await refusedByIdentity(t, token, 'KEY_NOT_FOUND', kid);
-      await refusedBySubgraph(t, craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)), 'KEY_NOT_FOUND', kid);
+      await refusedBySubgraph(
+        t,
+        craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)),
+        'KEY_NOT_FOUND',
+        kid,
+      );
     }
   });
 
   it('unknown kids do not make the subgraph refetch the JWKS more than once per cooldown', async () => {
     const before = t.jwksFetches();
     for (let i = 0; i < 20; i += 1) {
-      await refusedBySubgraph(t, craft({ alg: 'RS256', kid: `myapp-2999${String(i).padStart(4, '0')}` }, t.authorizationClaims, signerFor('RS256', t.keys.attacker)), 'KEY_NOT_FOUND');
+      await refusedBySubgraph(
+        t,
+        craft({ alg: 'RS256', kid: `myapp-2999${String(i).padStart(4, '0')}` }, t.authorizationClaims, signerFor('RS256', t.keys.attacker)),
+        'KEY_NOT_FOUND',
+      );
     }
     assert.ok(t.jwksFetches() - before <= 1, `${t.jwksFetches() - before} fetches for 20 unknown kids`);
     assert.ok(t.jwksFetches() >= 1, 'the subgraph did fetch the key set (it verified the control)');
@@ -84,21 +93,33 @@ describe('security: key-id tricks', () => {
     const token = craft({ alg: 'RS256', kid: UNLISTED_KID }, t.sessionClaims, signerFor('RS256', t.keys.unlisted));
     await refusedByDecode(token, t.identity, 'KEY_NOT_FOUND');
     await refusedByIdentity(t, token, 'KEY_NOT_FOUND');
-    await refusedBySubgraph(t, craft({ alg: 'RS256', kid: UNLISTED_KID }, t.authorizationClaims, signerFor('RS256', t.keys.unlisted)), 'KEY_NOT_FOUND');
+    await refusedBySubgraph(
+      t,
+      craft({ alg: 'RS256', kid: UNLISTED_KID }, t.authorizationClaims, signerFor('RS256', t.keys.unlisted)),
+      'KEY_NOT_FOUND',
+    );
   });
 
-  it('a kid of another issuer\'s key: keys are looked up per issuer', async () => {
+  it("a kid of another issuer's key: keys are looked up per issuer", async () => {
     // iss myapp, signed by partner with partner's kid: partner's key never verifies myapp's tokens.
     const asMyapp = craft({ alg: 'RS256', kid: PARTNER_KID }, t.sessionClaims, signerFor('RS256', t.keys.partner));
     await refusedByDecode(asMyapp, t.identity, 'KEY_NOT_FOUND');
     await refusedByIdentity(t, asMyapp, 'KEY_NOT_FOUND');
-    await refusedBySubgraph(t, craft({ alg: 'RS256', kid: PARTNER_KID }, t.authorizationClaims, signerFor('RS256', t.keys.partner)), 'KEY_NOT_FOUND');
+    await refusedBySubgraph(
+      t,
+      craft({ alg: 'RS256', kid: PARTNER_KID }, t.authorizationClaims, signerFor('RS256', t.keys.partner)),
+      'KEY_NOT_FOUND',
+    );
     // iss partner with myapp's kid, signed by myapp: myapp's key never verifies partner's tokens.
     const asPartner = craft({ alg: 'RS256', kid: KID }, { ...t.sessionClaims, iss: 'partner' }, signerFor('RS256', t.keys.current));
     await refusedByDecode(asPartner, t.identity, 'KEY_NOT_FOUND');
     await refusedByIdentity(t, asPartner, 'KEY_NOT_FOUND');
     // The subgraph does not accept partner at all: refused before any key is looked up.
-    await refusedBySubgraph(t, craft({ alg: 'RS256', kid: KID }, { ...t.authorizationClaims, iss: 'partner' }, signerFor('RS256', t.keys.current)), 'TOKEN_ISSUER_NOT_ACCEPTED');
+    await refusedBySubgraph(
+      t,
+      craft({ alg: 'RS256', kid: KID }, { ...t.authorizationClaims, iss: 'partner' }, signerFor('RS256', t.keys.current)),
+      'TOKEN_ISSUER_NOT_ACCEPTED',
+    );
   });
 
   it('a kid with SQL, NUL, control characters, unicode, prototype names or 10,000 characters finds no key', async () => {
@@ -121,8 +142,18 @@ describe('security: key-id tricks', () => {
     ];
     for (const kid of kids) {
       const what = JSON.stringify(kid.slice(0, 40));
-      await refusedByDecode(craft({ alg: 'RS256', kid }, t.sessionClaims, signerFor('RS256', t.keys.current)), t.identity, 'KEY_NOT_FOUND', what);
-      await refusedByDecode(craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)), t.subgraph, 'KEY_NOT_FOUND', what);
+      await refusedByDecode(
+        craft({ alg: 'RS256', kid }, t.sessionClaims, signerFor('RS256', t.keys.current)),
+        t.identity,
+        'KEY_NOT_FOUND',
+        what,
+      );
+      await refusedByDecode(
+        craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)),
+        t.subgraph,
+        'KEY_NOT_FOUND',
+        what,
+      );
     }
     // 5,000 characters keep the whole token under limits.maxTokenLength (8192), so the key lookup is reached.
     for (const kid of ["' OR '1'='1", `${KID}\u0000`, '__proto__', 'a'.repeat(5_000)]) {
@@ -133,7 +164,11 @@ describe('security: key-id tricks', () => {
 
   it('an issuer named like an object property finds no key, in a key store and in a JWKS key source (no fetch)', async () => {
     let fetches = 0;
-    const settings = resolveSettings({ identity: 'otherapp', verifySessionToken: false, jwksUrls: { myapp: 'http://127.0.0.1:9/jwks.json' } });
+    const settings = resolveSettings({
+      identity: 'otherapp',
+      verifySessionToken: false,
+      jwksUrls: { myapp: 'http://127.0.0.1:9/jwks.json' },
+    });
     const keys = createKeySource(settings, { fetch: async () => (fetches++, new Response('{"keys":[]}')) });
     for (const iss of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       const token = craft({ alg: 'RS256', kid: KID }, { ...t.sessionClaims, iss }, signerFor('RS256', t.keys.current));
@@ -149,7 +184,12 @@ describe('security: key-id tricks', () => {
       const token = craft({ alg: 'RS256', kid }, t.sessionClaims, signerFor('RS256', t.keys.current));
       await refusedByDecode(token, t.identity, 'TOKEN_MALFORMED', JSON.stringify(kid));
       await refusedByIdentity(t, token, 'TOKEN_MALFORMED', JSON.stringify(kid));
-      await refusedBySubgraph(t, craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)), 'TOKEN_MALFORMED', JSON.stringify(kid));
+      await refusedBySubgraph(
+        t,
+        craft({ alg: 'RS256', kid }, t.authorizationClaims, signerFor('RS256', t.keys.current)),
+        'TOKEN_MALFORMED',
+        JSON.stringify(kid),
+      );
     }
   });
 
@@ -162,7 +202,11 @@ describe('security: key-id tricks', () => {
     const lastKidUnknown = craft(`{"alg":"RS256","kid":"${KID}","kid":"${UNLISTED_KID}"}`, t.sessionClaims, signer);
     await refusedByDecode(lastKidUnknown, t.identity, 'KEY_NOT_FOUND');
     await refusedByIdentity(t, lastKidUnknown, 'KEY_NOT_FOUND');
-    const attackerSigned = craft(`{"alg":"RS256","kid":"${UNLISTED_KID}","kid":"${KID}"}`, t.sessionClaims, signerFor('RS256', t.keys.attacker));
+    const attackerSigned = craft(
+      `{"alg":"RS256","kid":"${UNLISTED_KID}","kid":"${KID}"}`,
+      t.sessionClaims,
+      signerFor('RS256', t.keys.attacker),
+    );
     await refusedByDecode(attackerSigned, t.identity, 'TOKEN_SIGNATURE_INVALID');
     await refusedBySubgraph(t, craft(`{"alg":"none","alg":"RS256","kid":"${KID}"}`, t.authorizationClaims), 'TOKEN_SIGNATURE_INVALID');
     // Duplicate claims in the payload are the issuer's to sign: a forger's duplicate breaks the signature.

@@ -20,7 +20,8 @@ const HEADER = { alg: 'RS256', typ: 'JWT', kid: KID };
 const now = () => Math.floor(Date.now() / 1000);
 
 /** The session token's claims as raw JSON text with `exp` (or another claim) spelled as given. */
-const withRawClaim = (claims: Record<string, unknown>, name: string, raw: string) => `${JSON.stringify({ ...claims, [name]: undefined }).slice(0, -1)},"${name}":${raw}}`;
+const withRawClaim = (claims: Record<string, unknown>, name: string, raw: string) =>
+  `${JSON.stringify({ ...claims, [name]: undefined }).slice(0, -1)},"${name}":${raw}}`;
 
 /**
  * RFC 8725 §3.2–3.4, RFC 7515 §5.2, RFC 7519 §7.2: anything but a compact JWS of three
@@ -49,7 +50,17 @@ describe('security: malformed encodings', () => {
 
   it('not three parts: one, two, four or five parts, empty parts', async () => {
     const [h, p, s] = t.session.split('.') as [string, string, string];
-    for (const token of ['abc', `${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.${s}.${p}.${s}`, '..', `.${p}.${s}`, `${h}..${s}`, '.', `${t.session}.`]) {
+    for (const token of [
+      'abc',
+      `${h}.${p}`,
+      `${h}.${p}.${s}.${s}`,
+      `${h}.${p}.${s}.${p}.${s}`,
+      '..',
+      `.${p}.${s}`,
+      `${h}..${s}`,
+      '.',
+      `${t.session}.`,
+    ]) {
       await refusedEverywhere(token.slice(0, 30), token, token, 'TOKEN_MALFORMED');
     }
   });
@@ -74,7 +85,16 @@ describe('security: malformed encodings', () => {
   });
 
   it('header or payload that is not JSON, or JSON that is not an object', async () => {
-    const notJson = ['not json', '{"alg":"RS256"', '{"alg":"RS256"}x', "{'alg':'RS256'}", '{"alg":"RS256",}', '{/*c*/"alg":"RS256"}', '\uFEFF{"alg":"RS256"}', ''];
+    const notJson = [
+      'not json',
+      '{"alg":"RS256"',
+      '{"alg":"RS256"}x',
+      "{'alg':'RS256'}",
+      '{"alg":"RS256",}',
+      '{/*c*/"alg":"RS256"}',
+      '\uFEFF{"alg":"RS256"}',
+      '',
+    ];
     const notObjects = ['[]', '[{"alg":"RS256"}]', '42', 'null', 'true', '"RS256"'];
     for (const text of [...notJson, ...notObjects]) {
       await refusedEverywhere(`header ${text}`, signed(text, t.sessionClaims), signed(text, t.authorizationClaims), 'TOKEN_MALFORMED');
@@ -83,7 +103,8 @@ describe('security: malformed encodings', () => {
   });
 
   it('bytes that are not UTF-8 in the header or payload, even under a valid signature', async () => {
-    const json = (text: string, bytes: number[]) => Buffer.concat([Buffer.from(text.slice(0, -2)), Buffer.from(bytes), Buffer.from(text.slice(-2))]);
+    const json = (text: string, bytes: number[]) =>
+      Buffer.concat([Buffer.from(text.slice(0, -2)), Buffer.from(bytes), Buffer.from(text.slice(-2))]);
     const sessionJson = JSON.stringify({ ...t.sessionClaims, email: 'alice@example.com' });
     const authorizationJson = JSON.stringify({ ...t.authorizationClaims, email: 'alice@example.com' });
     const invalid: [string, number[]][] = [
@@ -94,9 +115,19 @@ describe('security: malformed encodings', () => {
       ['a truncated sequence', [0xe2, 0x82]],
     ];
     for (const [what, bytes] of invalid) {
-      await refusedEverywhere(`payload with ${what}`, signed(HEADER, json(sessionJson, bytes)), signed(HEADER, json(authorizationJson, bytes)), 'TOKEN_MALFORMED');
+      await refusedEverywhere(
+        `payload with ${what}`,
+        signed(HEADER, json(sessionJson, bytes)),
+        signed(HEADER, json(authorizationJson, bytes)),
+        'TOKEN_MALFORMED',
+      );
       const header = json(JSON.stringify({ ...HEADER, x: 'ab' }), bytes);
-      await refusedEverywhere(`header with ${what}`, signed(header, t.sessionClaims), signed(header, t.authorizationClaims), 'TOKEN_MALFORMED');
+      await refusedEverywhere(
+        `header with ${what}`,
+        signed(header, t.sessionClaims),
+        signed(header, t.authorizationClaims),
+        'TOKEN_MALFORMED',
+      );
     }
     // Control: real UTF-8 beyond ASCII is fine.
     const zoe = signed(HEADER, { ...t.sessionClaims, email: 'zoë@例え.jp' });
@@ -124,7 +155,14 @@ describe('security: malformed encodings', () => {
 
   it('whitespace around or inside the token', async () => {
     const [h, p, s] = t.session.split('.') as [string, string, string];
-    for (const token of [` ${t.session}`, `${t.session} `, `${t.session}\n`, `${h}. ${p}.${s}`, `${h}.${p}\n.${s}`, `${h}.${p}.${s.slice(0, 10)} ${s.slice(10)}`]) {
+    for (const token of [
+      ` ${t.session}`,
+      `${t.session} `,
+      `${t.session}\n`,
+      `${h}. ${p}.${s}`,
+      `${h}.${p}\n.${s}`,
+      `${h}.${p}.${s.slice(0, 10)} ${s.slice(10)}`,
+    ]) {
       await refusedByDecode(token, t.identity, 'TOKEN_MALFORMED', JSON.stringify(token.slice(-12)));
     }
     // Over HTTP the header splits on whitespace: a token with a space inside is two words.
@@ -140,7 +178,12 @@ describe('security: malformed encodings', () => {
     await refusedByDecode(`${t.session}${'A'.repeat(1024 * 1024)}`, t.identity, 'TOKEN_SIGNATURE_INVALID', '1 MiB signature');
     await refusedByDecode(craft({ ...HEADER, kid: big }, t.sessionClaims, attacker), t.identity, 'KEY_NOT_FOUND', '1 MiB kid');
     const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    await refusedByDecode(craft(HEADER, `{"iss":"myapp","a":${nested}}`, attacker), t.identity, 'TOKEN_SIGNATURE_INVALID', 'deeply nested payload');
+    await refusedByDecode(
+      craft(HEADER, `{"iss":"myapp","a":${nested}}`, attacker),
+      t.identity,
+      'TOKEN_SIGNATURE_INVALID',
+      'deeply nested payload',
+    );
 
     // Under limits.maxTokenLength (8192) a large token reaches the signature check; over it, it is
     // refused before any decoding.
@@ -181,31 +224,75 @@ describe('security: malformed encodings', () => {
 
   it('exp as a fraction, past, NaN, Infinity or beyond a double', async () => {
     const fraction = now() + 3600.5;
-    assert.equal((await decodeJwtToken(signed(HEADER, { ...t.sessionClaims, exp: fraction }), t.identity)).exp, fraction, 'control: NumericDate may have a fraction');
-    await refusedEverywhere('exp in the past, with a fraction', signed(HEADER, { ...t.sessionClaims, exp: now() - 0.5 }), signed(HEADER, { ...t.authorizationClaims, exp: now() - 0.5 }), 'TOKEN_EXPIRED');
-    await refusedEverywhere('exp -1', signed(HEADER, { ...t.sessionClaims, exp: -1 }), signed(HEADER, { ...t.authorizationClaims, exp: -1 }), 'TOKEN_EXPIRED');
+    assert.equal(
+      (await decodeJwtToken(signed(HEADER, { ...t.sessionClaims, exp: fraction }), t.identity)).exp,
+      fraction,
+      'control: NumericDate may have a fraction',
+    );
+    await refusedEverywhere(
+      'exp in the past, with a fraction',
+      signed(HEADER, { ...t.sessionClaims, exp: now() - 0.5 }),
+      signed(HEADER, { ...t.authorizationClaims, exp: now() - 0.5 }),
+      'TOKEN_EXPIRED',
+    );
+    await refusedEverywhere(
+      'exp -1',
+      signed(HEADER, { ...t.sessionClaims, exp: -1 }),
+      signed(HEADER, { ...t.authorizationClaims, exp: -1 }),
+      'TOKEN_EXPIRED',
+    );
     for (const raw of ['NaN', 'Infinity', '-Infinity', '0x7fffffff', '1e', '+1']) {
-      await refusedEverywhere(`exp ${raw}`, signed(HEADER, withRawClaim(t.sessionClaims, 'exp', raw)), signed(HEADER, withRawClaim(t.authorizationClaims, 'exp', raw)), 'TOKEN_MALFORMED');
+      await refusedEverywhere(
+        `exp ${raw}`,
+        signed(HEADER, withRawClaim(t.sessionClaims, 'exp', raw)),
+        signed(HEADER, withRawClaim(t.authorizationClaims, 'exp', raw)),
+        'TOKEN_MALFORMED',
+      );
     }
     // 1e400 is valid JSON that parses to Infinity: not a NumericDate.
-    await refusedEverywhere('exp 1e400', signed(HEADER, withRawClaim(t.sessionClaims, 'exp', '1e400')), signed(HEADER, withRawClaim(t.authorizationClaims, 'exp', '1e400')), 'TOKEN_CLAIM_INVALID');
+    await refusedEverywhere(
+      'exp 1e400',
+      signed(HEADER, withRawClaim(t.sessionClaims, 'exp', '1e400')),
+      signed(HEADER, withRawClaim(t.authorizationClaims, 'exp', '1e400')),
+      'TOKEN_CLAIM_INVALID',
+    );
   });
 
   it('nbf in the future is refused; iat in the future is not a validity bound (RFC 7519 §4.1.6), iat not a number is', async () => {
-    await refusedEverywhere('nbf in an hour', signed(HEADER, { ...t.sessionClaims, nbf: now() + 3600 }), signed(HEADER, { ...t.authorizationClaims, nbf: now() + 3600 }), 'TOKEN_NOT_YET_VALID');
-    await refusedEverywhere('nbf 1e400', signed(HEADER, withRawClaim(t.sessionClaims, 'nbf', '1e400')), signed(HEADER, withRawClaim(t.authorizationClaims, 'nbf', '1e400')), 'TOKEN_CLAIM_INVALID');
+    await refusedEverywhere(
+      'nbf in an hour',
+      signed(HEADER, { ...t.sessionClaims, nbf: now() + 3600 }),
+      signed(HEADER, { ...t.authorizationClaims, nbf: now() + 3600 }),
+      'TOKEN_NOT_YET_VALID',
+    );
+    await refusedEverywhere(
+      'nbf 1e400',
+      signed(HEADER, withRawClaim(t.sessionClaims, 'nbf', '1e400')),
+      signed(HEADER, withRawClaim(t.authorizationClaims, 'nbf', '1e400')),
+      'TOKEN_CLAIM_INVALID',
+    );
     // Only the issuer can sign an iat; forging one breaks the signature like any claim.
     const [h, , s] = t.session.split('.') as [string, string, string];
     await refusedByDecode(`${h}.${b64({ ...t.sessionClaims, iat: now() + 3600 })}.${s}`, t.identity, 'TOKEN_SIGNATURE_INVALID');
     const futureIat = signed(HEADER, { ...t.sessionClaims, iat: now() + 3600 });
     assert.equal((await t.askIdentity(`JWT ${futureIat}`)).body.data?.me?.username, 'alice');
-    await refusedEverywhere('iat 1e400', signed(HEADER, withRawClaim(t.sessionClaims, 'iat', '1e400')), signed(HEADER, withRawClaim(t.authorizationClaims, 'iat', '1e400')), 'TOKEN_CLAIM_INVALID');
+    await refusedEverywhere(
+      'iat 1e400',
+      signed(HEADER, withRawClaim(t.sessionClaims, 'iat', '1e400')),
+      signed(HEADER, withRawClaim(t.authorizationClaims, 'iat', '1e400')),
+      'TOKEN_CLAIM_INVALID',
+    );
   });
 
   it('a crit header is refused, whatever it lists (RFC 7515 §4.1.11: no extension is understood)', async () => {
     for (const crit of [['exp'], ['b64'], ['urn:example:unknown'], [], 'b64', ['kid']]) {
       const header = { ...HEADER, crit, b64: false, 'urn:example:unknown': true };
-      await refusedEverywhere(`crit ${JSON.stringify(crit)}`, signed(header, t.sessionClaims), signed(header, t.authorizationClaims), 'TOKEN_MALFORMED');
+      await refusedEverywhere(
+        `crit ${JSON.stringify(crit)}`,
+        signed(header, t.sessionClaims),
+        signed(header, t.authorizationClaims),
+        'TOKEN_MALFORMED',
+      );
     }
   });
 });

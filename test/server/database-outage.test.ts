@@ -148,7 +148,10 @@ describe('the identity service while PostgreSQL is unreachable', { skip: needsSe
     // notification cannot reach this one.
     await sql(sso.databaseUrl, 'update session_token set revoked_at = now() where id = $1', [payloadOf(checked).sid]);
     await proxy.restore();
-    assert.equal(await until(async () => (await sso.graphql(LOGIN, { variables: { username: 'ann', password: 'ann-password' } })).status === 200), true);
+    assert.equal(
+      await until(async () => (await sso.graphql(LOGIN, { variables: { username: 'ann', password: 'ann-password' } })).status === 200),
+      true,
+    );
     const me = await sso.graphql(ME, { token: checked });
     assert.equal(me.status, 401, 'the database is read again at once');
     assert.equal(me.body.errors?.[0]?.extensions?.reason, 'SESSION_REVOKED');
@@ -165,7 +168,10 @@ describe('the identity service while PostgreSQL does not answer at all', () => {
   let proxy: TcpProxy;
 
   before(async () => {
-    sso = await startIdentity({ databaseTimeout: 1, sessionCacheTtl: 0 }, { connectTo: async (url) => (proxy = await startTcpProxy(url)).url });
+    sso = await startIdentity(
+      { databaseTimeout: 1, sessionCacheTtl: 0 },
+      { connectTo: async (url) => (proxy = await startTcpProxy(url)).url },
+    );
     await sso.createUser('bo', 'bo-password');
     await proxy.blackhole();
   });
@@ -182,11 +188,17 @@ describe('the identity service while PostgreSQL does not answer at all', () => {
   });
 
   it('reports a timeout in /readyz', async () => {
-    assert.deepEqual(await getJson(`${sso.origin}/readyz`), { status: 503, body: { status: 'unready', database: 'down', reason: 'timeout' } });
+    assert.deepEqual(await getJson(`${sso.origin}/readyz`), {
+      status: 503,
+      body: { status: 'unready', database: 'down', reason: 'timeout' },
+    });
   });
 
   it('serves again once the network is back', async () => {
     await proxy.restore();
-    assert.equal(await until(async () => (await sso.graphql(LOGIN, { variables: { username: 'bo', password: 'bo-password' } })).status === 200), true);
+    assert.equal(
+      await until(async () => (await sso.graphql(LOGIN, { variables: { username: 'bo', password: 'bo-password' } })).status === 200),
+      true,
+    );
   });
 });

@@ -13,7 +13,12 @@ describe('DatabaseReadiness', () => {
   it('pings at most once per second, sharing one ping between concurrent probes', async () => {
     let clock = 0;
     let pings = 0;
-    const readiness = new DatabaseReadiness({ ping: async () => (pings += 1), timeout: 1000, logger: recordingLogger().logger, now: () => clock });
+    const readiness = new DatabaseReadiness({
+      ping: async () => (pings += 1),
+      timeout: 1000,
+      logger: recordingLogger().logger,
+      now: () => clock,
+    });
     const answers = await Promise.all([readiness.check(), readiness.check(), readiness.check()]);
     assert.deepEqual(answers, [{ database: 'up' }, { database: 'up' }, { database: 'up' }]);
     assert.equal(pings, 1);
@@ -43,7 +48,10 @@ describe('DatabaseReadiness', () => {
     assert.deepEqual(await readiness.check(), { database: 'up' });
     assert.deepEqual(
       lines.map((line) => [line.level, line.reason]),
-      [[40, 'ECONNREFUSED'], [30, undefined]],
+      [
+        [40, 'ECONNREFUSED'],
+        [30, undefined],
+      ],
       'one warning when it goes down, one line when it is back',
     );
   });

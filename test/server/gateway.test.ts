@@ -97,11 +97,23 @@ describe('supergraphForGateway', () => {
 
   it('removes the authorization features, which the gateway then accepts, and keeps everything else', async () => {
     const stripped = supergraphForGateway(full);
-    for (const gone of ['specs.apollo.dev/authenticated', 'specs.apollo.dev/requiresScopes', 'specs.apollo.dev/policy', '@authenticated', '@requiresScopes', '@policy', 'requiresScopes__Scope', 'policy__Policy']) {
+    for (const gone of [
+      'specs.apollo.dev/authenticated',
+      'specs.apollo.dev/requiresScopes',
+      'specs.apollo.dev/policy',
+      '@authenticated',
+      '@requiresScopes',
+      '@policy',
+      'requiresScopes__Scope',
+      'policy__Policy',
+    ]) {
       assert.ok(!stripped.includes(gone), `${gone} is removed`);
     }
     const removed = new Set(['authenticated', 'requiresScopes', 'policy', 'requiresScopes__Scope', 'policy__Policy']);
-    assert.deepEqual(definitionNames(stripped), definitionNames(full).filter((name) => !removed.has(name)));
+    assert.deepEqual(
+      definitionNames(stripped),
+      definitionNames(full).filter((name) => !removed.has(name)),
+    );
     const joins = (sdl: string) => sdl.match(/@join__\w+\(/g)?.length;
     assert.equal(joins(stripped), joins(full));
 
@@ -178,26 +190,48 @@ describe('SsoSupergraphManager', () => {
   }
 
   it('composes the subgraphs, hands over the stripped supergraph and keeps the full one', async () => {
-    const sdls = new Map([['accounts', ACCOUNTS_SDL], ['users', USERS_SDL]]);
+    const sdls = new Map([
+      ['accounts', ACCOUNTS_SDL],
+      ['users', USERS_SDL],
+    ]);
     const { loads, getDataSource } = fakeSubgraphs(sdls);
     const manager = new SsoSupergraphManager({
-      subgraphs: [{ name: 'accounts', url: 'http://accounts.invalid/graphql' }, { name: 'users', url: 'http://users.invalid/graphql' }],
+      subgraphs: [
+        { name: 'accounts', url: 'http://accounts.invalid/graphql' },
+        { name: 'users', url: 'http://users.invalid/graphql' },
+      ],
       introspectionHeaders: ({ name }) => ({ 'x-subgraph': name }),
     });
-    const { supergraphSdl, cleanup } = await manager.initialize({ update: () => assert.fail('no update'), healthCheck: async () => {}, getDataSource });
+    const { supergraphSdl, cleanup } = await manager.initialize({
+      update: () => assert.fail('no update'),
+      healthCheck: async () => {},
+      getDataSource,
+    });
     assert.equal(supergraphSdl, supergraphForGateway(composeSupergraph(SUBGRAPHS)));
     assert.equal(manager.supergraphSdl, composeSupergraph(SUBGRAPHS));
-    assert.deepEqual(loads.map((l) => [l.name, l.headers['x-subgraph']]), [['accounts', 'accounts'], ['users', 'users']]);
+    assert.deepEqual(
+      loads.map((l) => [l.name, l.headers['x-subgraph']]),
+      [
+        ['accounts', 'accounts'],
+        ['users', 'users'],
+      ],
+    );
     await cleanup!();
   });
 
   it('polls: recomposes when an SDL changes, retries what the gateway refused, keeps the supergraph when composition fails, stops on cleanup', async () => {
-    const sdls = new Map([['accounts', ACCOUNTS_SDL], ['users', USERS_SDL]]);
+    const sdls = new Map([
+      ['accounts', ACCOUNTS_SDL],
+      ['users', USERS_SDL],
+    ]);
     const { loads, getDataSource } = fakeSubgraphs(sdls);
     const updates: string[] = [];
     let refusals = 0;
     const manager = new SsoSupergraphManager({
-      subgraphs: [{ name: 'accounts', url: 'http://accounts.invalid/graphql' }, { name: 'users', url: 'http://users.invalid/graphql' }],
+      subgraphs: [
+        { name: 'accounts', url: 'http://accounts.invalid/graphql' },
+        { name: 'users', url: 'http://users.invalid/graphql' },
+      ],
       pollIntervalMs: 10,
       logger: createTestLogger(),
     });
@@ -247,15 +281,28 @@ describe('SsoSupergraphManager', () => {
     await assert.rejects(
       manager.initialize({ update: () => {}, healthCheck: async () => {}, getDataSource }),
       (error: unknown) =>
-        error instanceof SsoError && error.code === 'SERVICE_UNAVAILABLE' && /subgraph "users" at http:\/\/users\.invalid\/graphql: connect ECONNREFUSED/.test(error.message),
+        error instanceof SsoError &&
+        error.code === 'SERVICE_UNAVAILABLE' &&
+        /subgraph "users" at http:\/\/users\.invalid\/graphql: connect ECONNREFUSED/.test(error.message),
     );
   });
 
   it('checks its options', () => {
     const invalid = (options: ConstructorParameters<typeof SsoSupergraphManager>[0], setting: string) =>
-      assert.throws(() => new SsoSupergraphManager(options), (e: unknown) => e instanceof SsoError && e.code === 'INVALID_SETTINGS' && e.message.includes(`"${setting}"`));
+      assert.throws(
+        () => new SsoSupergraphManager(options),
+        (e: unknown) => e instanceof SsoError && e.code === 'INVALID_SETTINGS' && e.message.includes(`"${setting}"`),
+      );
     invalid({ subgraphs: [] }, 'subgraphs');
-    invalid({ subgraphs: [{ name: 'a', url: 'http://a' }, { name: 'a', url: 'http://b' }] }, 'subgraphs');
+    invalid(
+      {
+        subgraphs: [
+          { name: 'a', url: 'http://a' },
+          { name: 'a', url: 'http://b' },
+        ],
+      },
+      'subgraphs',
+    );
     invalid({ subgraphs: [{ name: 'a', url: 'not a url' }] }, 'subgraphs');
     invalid({ subgraphs: [{ name: 'a', url: 'http://a' }], pollIntervalMs: 0 }, 'pollIntervalMs');
   });
@@ -306,25 +353,43 @@ describe('SsoGraphQLDataSource', () => {
     const { source, sent } = dataSource(() => json(200, { data: { me: null } }));
     await source.process(operation({ authorization: 'JWT abc' }));
     await source.process(operation({ authorization: null }));
-    await source.process({ kind: 'loading schema', request: { query: '{ _service { sdl } }' }, context: { authorization: 'JWT abc' } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
-    assert.deepEqual(sent.map((h) => h.authorization), ['JWT abc', undefined, undefined]);
+    await source.process({
+      kind: 'loading schema',
+      request: { query: '{ _service { sdl } }' },
+      context: { authorization: 'JWT abc' },
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    assert.deepEqual(
+      sent.map((h) => h.authorization),
+      ['JWT abc', undefined, undefined],
+    );
   });
 
   it("forwards the client's address and user agent of an incoming operation, and none when loading the schema", async () => {
     const { source, sent } = dataSource(() => json(200, { data: { me: null } }));
     await source.process(operation({ authorization: null, forwardedFor: '198.51.100.1, 203.0.113.7', userAgent: 'curl/8.5' }));
     await source.process(operation({ authorization: null, forwardedFor: null, userAgent: null }));
-    await source.process({ kind: 'loading schema', request: { query: '{ _service { sdl } }' }, context: { forwardedFor: '203.0.113.7', userAgent: 'curl/8.5' } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    await source.process({
+      kind: 'loading schema',
+      request: { query: '{ _service { sdl } }' },
+      context: { forwardedFor: '203.0.113.7', userAgent: 'curl/8.5' },
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
     assert.deepEqual(
       sent.map((h) => [h['x-forwarded-for'], h['user-agent']]),
-      [['198.51.100.1, 203.0.113.7', 'curl/8.5'], [undefined, ''], [undefined, undefined]],
+      [
+        ['198.51.100.1, 203.0.113.7', 'curl/8.5'],
+        [undefined, ''],
+        [undefined, undefined],
+      ],
       "a client without a user agent is sent an empty one, not the gateway's",
     );
   });
 
   it('takes the client headers from getClientHeaders', async () => {
     const sent: Record<string, string>[] = [];
-    const source = new SsoGraphQLDataSource<GatewayContext & { device: string }>({ url: 'http://subgraph.invalid/graphql', getClientHeaders: (context) => ({ 'x-device': context.device }) });
+    const source = new SsoGraphQLDataSource<GatewayContext & { device: string }>({
+      url: 'http://subgraph.invalid/graphql',
+      getClientHeaders: (context) => ({ 'x-device': context.device }),
+    });
     source.fetcher = async (_url, init) => {
       sent.push({ ...(init?.headers as Record<string, string>) });
       return json(200, { data: {} }) as never;
@@ -357,7 +422,9 @@ describe('SsoGraphQLDataSource', () => {
   });
 
   it('leaves a non-GraphQL error response to RemoteGraphQLDataSource', async () => {
-    const { source } = dataSource(() => new Response('Bad Gateway', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/plain' } }));
+    const { source } = dataSource(
+      () => new Response('Bad Gateway', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/plain' } }),
+    );
     await assert.rejects(source.process(operation({})), /502: Bad Gateway/);
   });
 });
@@ -369,11 +436,25 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
   const stops: (() => Promise<void>)[] = [];
   const seenBySubgraphs: { forwardedFor?: string | string[]; userAgent?: string | string[] }[] = [];
 
-  async function startSubgraph(sdl: string, resolvers: ResolverMap<SsoContext>, context: (args: { req: import('node:http').IncomingMessage }) => Promise<SsoContext>, mode: 'resolve-null' | 'reject') {
+  async function startSubgraph(
+    sdl: string,
+    resolvers: ResolverMap<SsoContext>,
+    context: (args: { req: import('node:http').IncomingMessage }) => Promise<SsoContext>,
+    mode: 'resolve-null' | 'reject',
+  ) {
     const typeDefs: DocumentNode = parse(sdl);
-    const policies = { 'account-member': ({ claims, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => claims.account === args.id };
-    const schema = applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as ResolverMap<unknown> }]), { mode, policies });
-    const plugins: ApolloServerPlugin<SsoContext>[] = [ApolloServerPluginInlineTraceDisabled(), ...(mode === 'reject' ? [authDirectivesPlugin<SsoContext>()] : [])];
+    const policies = {
+      'account-member': ({ claims, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) =>
+        claims.account === args.id,
+    };
+    const schema = applyAuthDirectives(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as ResolverMap<unknown> }]), {
+      mode,
+      policies,
+    });
+    const plugins: ApolloServerPlugin<SsoContext>[] = [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(mode === 'reject' ? [authDirectivesPlugin<SsoContext>()] : []),
+    ];
     const server = new ApolloServer<SsoContext>({ schema, plugins });
     const { url } = await startStandaloneServer(server, { context, listen: { port: 0, host: '127.0.0.1' } });
     stops.push(() => server.stop());
@@ -383,11 +464,23 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
   before(async () => {
     keys = createKeyDir();
     const file = await keys.add('myapp-20200410');
-    const issuer = resolveSettings({ identity: 'myapp', keyStoreRoot: keys.root, privateKeys: { myapp: [file] }, publicKeys: { myapp: [file] }, authorizationAudience: ['api'] });
+    const issuer = resolveSettings({
+      identity: 'myapp',
+      keyStoreRoot: keys.root,
+      privateKeys: { myapp: [file] },
+      publicKeys: { myapp: [file] },
+      authorizationAudience: ['api'],
+    });
     const issuerKeys = KeyStore.load(issuer);
     mint = (claims = {}) => encodeJwtToken({ token: 'auth', sid: 's1', uid: 'u1', ...claims }, { settings: issuer, keys: issuerKeys });
 
-    const settings = resolveSettings({ identity: 'api', acceptedIssuers: ['myapp'], verifySessionToken: false, keyStoreRoot: keys.root, publicKeys: { myapp: [file] } });
+    const settings = resolveSettings({
+      identity: 'api',
+      acceptedIssuers: ['myapp'],
+      verifySessionToken: false,
+      keyStoreRoot: keys.root,
+      publicKeys: { myapp: [file] },
+    });
     const authenticate = createSsoContext({ settings, keys: KeyStore.load(settings) });
     const context = (args: { req: import('node:http').IncomingMessage }) => {
       seenBySubgraphs.push({ forwardedFor: args.req.headers['x-forwarded-for'], userAgent: args.req.headers['user-agent'] });
@@ -419,7 +512,12 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
     );
 
     const gateway = new ApolloGateway({
-      supergraphSdl: new SsoSupergraphManager({ subgraphs: [{ name: 'users', url: usersUrl }, { name: 'accounts', url: accountsUrl }] }),
+      supergraphSdl: new SsoSupergraphManager({
+        subgraphs: [
+          { name: 'users', url: usersUrl },
+          { name: 'accounts', url: accountsUrl },
+        ],
+      }),
       buildService: buildSsoService(),
       logger: quiet,
     });
@@ -439,7 +537,10 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
       headers: { 'content-type': 'application/json', ...headers, ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ query }),
     });
-    const body = (await response.json()) as { data?: any; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[] };
+    const body = (await response.json()) as {
+      data?: any;
+      errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+    };
     return { status: response.status, headers: response.headers, body };
   }
 
@@ -447,7 +548,10 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
     const { status, body } = await ask('{ publicStatus me { id username } }');
     assert.equal(status, 200);
     assert.deepEqual(body.data, { publicStatus: 'ok', me: null });
-    assert.deepEqual(body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.serviceName]), [[['me'], 'UNAUTHENTICATED', 'users']]);
+    assert.deepEqual(
+      body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.serviceName]),
+      [[['me'], 'UNAUTHENTICATED', 'users']],
+    );
   });
 
   it('forwards the Authorization header to every subgraph, across an entity fetch', async () => {
@@ -464,7 +568,10 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
   it("shows every subgraph the client's address, appended to X-Forwarded-For, and its user agent", async () => {
     seenBySubgraphs.length = 0;
     const token = mint({ scopes: ['accounts:read-balance'] });
-    const { body } = await ask('{ me { id accounts { id } } }', `JWT ${token}`, { 'x-forwarded-for': '198.51.100.1', 'user-agent': 'phone-app/2.1' });
+    const { body } = await ask('{ me { id accounts { id } } }', `JWT ${token}`, {
+      'x-forwarded-for': '198.51.100.1',
+      'user-agent': 'phone-app/2.1',
+    });
     assert.equal(body.errors, undefined);
     assert.equal(seenBySubgraphs.length, 2, 'users, then accounts for the entity fetch');
     for (const seen of seenBySubgraphs) assert.deepEqual(seen, { forwardedFor: '198.51.100.1, 127.0.0.1', userAgent: 'phone-app/2.1' });
@@ -493,5 +600,4 @@ describe('a gateway in front of graphql-sso subgraphs', () => {
       assert.equal(error.extensions?.http, undefined);
     }
   });
-
 });

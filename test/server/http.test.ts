@@ -10,15 +10,21 @@ interface RawReply {
 }
 
 /** One request by `node:http`, for what fetch cannot send: a chunked body, a raw path. */
-function raw(url: string, options: { method?: string; path?: string; headers?: Record<string, string>; chunks?: Buffer[] } = {}): Promise<RawReply> {
+function raw(
+  url: string,
+  options: { method?: string; path?: string; headers?: Record<string, string>; chunks?: Buffer[] } = {},
+): Promise<RawReply> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: hostname, port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     // The server may answer and close before the whole body is sent.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
     for (const chunk of options.chunks ?? []) req.write(chunk);
@@ -36,7 +42,11 @@ describe('identity service: HTTP routing and answers', () => {
 
   it('serves /graphql with or without the trailing slash', async () => {
     for (const path of ['/graphql', '/graphql/']) {
-      const res = await fetch(`${sso.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      const res = await fetch(`${sso.origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
       assert.deepEqual(await res.json(), { data: { __typename: 'Query' } }, path);
     }
   });
@@ -54,11 +64,26 @@ describe('identity service: HTTP routing and answers', () => {
 
   it('refuses a chunked body over limits.maxBodyBytes with 413 and closes the connection, for GraphQL and REST', async () => {
     for (const [path, expected] of [
-      ['/graphql', { errors: [{ message: 'Request body is larger than 4096 bytes (setting limits.maxBodyBytes).', extensions: { code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE' } }] }],
+      [
+        '/graphql',
+        {
+          errors: [
+            {
+              message: 'Request body is larger than 4096 bytes (setting limits.maxBodyBytes).',
+              extensions: { code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE' },
+            },
+          ],
+        },
+      ],
       ['/session/', { detail: 'Request body is larger than 4096 bytes (setting limits.maxBodyBytes).' }],
     ] as const) {
       const chunks = Array.from({ length: 16 }, () => Buffer.alloc(1024, 'x'));
-      const reply = await raw(sso.url, { method: 'POST', path, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks });
+      const reply = await raw(sso.url, {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        chunks,
+      });
       assert.equal(reply.status, 413, path);
       assert.equal(reply.headers.connection, 'close', path);
       assert.deepEqual(JSON.parse(reply.body), expected, path);
@@ -74,14 +99,26 @@ describe('identity service: HTTP routing and answers', () => {
 
   it('refuses a Host header that no URL can hold with 400, never 500', async () => {
     for (const host of ['a b', '[::1', 'ex%ample.com']) {
-      const reply = await raw(sso.url, { method: 'POST', path: '/graphql', headers: { host, 'content-type': 'application/json' }, chunks: [Buffer.from('{"query":"{ __typename }"}')] });
+      const reply = await raw(sso.url, {
+        method: 'POST',
+        path: '/graphql',
+        headers: { host, 'content-type': 'application/json' },
+        chunks: [Buffer.from('{"query":"{ __typename }"}')],
+      });
       assert.equal(reply.status, 400, `${host}: ${reply.body}`);
-      assert.deepEqual(JSON.parse(reply.body).errors[0], { message: 'Invalid Host header.', extensions: { code: 'BAD_REQUEST', reason: 'REQUEST_INVALID' } });
+      assert.deepEqual(JSON.parse(reply.body).errors[0], {
+        message: 'Invalid Host header.',
+        extensions: { code: 'BAD_REQUEST', reason: 'REQUEST_INVALID' },
+      });
     }
   });
 
   it('leaves other methods on /graphql to Apollo Server', async () => {
-    const res = await fetch(sso.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const res = await fetch(sso.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'GET, POST');
   });

@@ -66,7 +66,11 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
         createAuthorizationPayload: (input: PayloadInput<AccountArgs>) => {
           if (input.args.account === 'boom') throw new Error('the payload hook failed');
           if (input.args.account !== '1') throw new ForbiddenError(`You are not a member of account ${input.args.account}.`);
-          return { ...createAuthorizationPayload(input), account: input.args.account, ...(input.args.days ? { days: input.args.days } : {}) };
+          return {
+            ...createAuthorizationPayload(input),
+            account: input.args.account,
+            ...(input.args.days ? { days: input.args.days } : {}),
+          };
         },
       },
       { logger },
@@ -101,20 +105,27 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
       assert.equal(rest.sid, graphql.sid);
       const again = payloadOf(await login({ username: 'alice', password: 'alice-password', client_id: 'shared' }, headers));
       assert.equal(again.sid, rest.sid);
-      const otherAgent = payloadOf(await login({ username: 'alice', password: 'alice-password', client_id: 'shared' }, { 'user-agent': 'legacy/2.0' }));
+      const otherAgent = payloadOf(
+        await login({ username: 'alice', password: 'alice-password', client_id: 'shared' }, { 'user-agent': 'legacy/2.0' }),
+      );
       assert.notEqual(otherAgent.sid, rest.sid);
       const otherClient = payloadOf(await login({ username: 'alice', password: 'alice-password', client_id: 'other' }, headers));
       assert.notEqual(otherClient.sid, rest.sid);
     });
 
     it('records the address as GraphQL does: X-Forwarded-For is ignored without trustProxy', async () => {
-      const token = await login({ username: 'alice', password: 'alice-password', client_id: 'ip-check' }, { 'x-forwarded-for': '203.0.113.7' });
+      const token = await login(
+        { username: 'alice', password: 'alice-password', client_id: 'ip-check' },
+        { 'x-forwarded-for': '203.0.113.7' },
+      );
       const sessions = (await sso.graphql(MY_SESSIONS, { token })).body.data!.mySessions as Record<string, any>[];
       assert.equal(sessions.find((s) => s.current)!.ipAddress, '127.0.0.1');
     });
 
     it('accepts a form and a multipart form, as DRF does', async () => {
-      const form = await post('/session', 'username=alice&password=alice-password&client_id=form', { 'content-type': 'application/x-www-form-urlencoded' });
+      const form = await post('/session', 'username=alice&password=alice-password&client_id=form', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       assert.equal(form.status, 200);
       assert.equal(payloadOf(form.body.token).cid, 'form');
       const multipart = new FormData();
@@ -143,11 +154,19 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
         [{}, 400, { username: REQUIRED, password: REQUIRED }],
         [{ password: 'x' }, 400, { username: REQUIRED }],
         [{ username: 'alice' }, 400, { password: REQUIRED }],
-        [{ username: '   ', password: '' }, 400, { username: ['This field may not be blank.'], password: ['This field may not be blank.'] }],
+        [
+          { username: '   ', password: '' },
+          400,
+          { username: ['This field may not be blank.'], password: ['This field may not be blank.'] },
+        ],
         [{ username: null, password: 'x' }, 400, { username: ['This field may not be null.'] }],
         [{ username: true, password: ['x'] }, 400, { username: ['Not a valid string.'], password: ['Not a valid string.'] }],
         [{ username: 'al\u0000ice', password: 'x' }, 400, { username: ['Null characters are not allowed.'] }],
-        [{ username: 'alice', password: 'alice-password', client_id: 'c'.repeat(1001) }, 400, { client_id: ['Ensure this field has no more than 1000 characters.'] }],
+        [
+          { username: 'alice', password: 'alice-password', client_id: 'c'.repeat(1001) },
+          400,
+          { client_id: ['Ensure this field has no more than 1000 characters.'] },
+        ],
         [{ username: 'alice', password: 'alice-password', client_id: 7 }, 200, {}],
       ];
       for (const [body, status, errors] of cases) {
@@ -164,8 +183,14 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
     });
 
     it('refuses a present but invalid Authorization header with 401, as GraphQL does', async () => {
-      assertUnauthorized(await post('/session/', { username: 'alice', password: 'alice-password' }, { authorization: 'JWT not-a-token' }), 'Error decoding signature.');
-      assertUnauthorized(await post('/session/', { username: 'alice', password: 'alice-password' }, { authorization: 'JWT' }), 'Invalid token header. No credentials provided.');
+      assertUnauthorized(
+        await post('/session/', { username: 'alice', password: 'alice-password' }, { authorization: 'JWT not-a-token' }),
+        'Error decoding signature.',
+      );
+      assertUnauthorized(
+        await post('/session/', { username: 'alice', password: 'alice-password' }, { authorization: 'JWT' }),
+        'Invalid token header. No credentials provided.',
+      );
     });
   });
 
@@ -252,7 +277,10 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
         [{ account: null }, { account: ['This field may not be null.'] }],
         [{ account: '' }, { account: ['This field may not be blank.'] }],
         [{ account: '1', days: 'soon' }, { days: ['A valid integer is required.'] }],
-        [{ account: true, days: 2.5 }, { account: ['ID cannot represent value: true'], days: ['A valid integer is required.'] }],
+        [
+          { account: true, days: 2.5 },
+          { account: ['ID cannot represent value: true'], days: ['A valid integer is required.'] },
+        ],
       ];
       for (const [body, errors] of cases) {
         const reply = await authorize(session, body);
@@ -279,10 +307,16 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
       const [head, body] = session.split('.');
       assertUnauthorized(await authorize(`${head}.${body}.${'A'.repeat(342)}`), 'Error decoding signature.');
       assertUnauthorized(await post('/authorize/', { account: '1' }, { authorization: `Bearer ${session}` }), /^Invalid token header/);
-      assertUnauthorized(await post('/authorize/', { account: '1' }, { authorization: `JWT ${session} extra` }), 'Invalid token header. Token string should not contain spaces.');
+      assertUnauthorized(
+        await post('/authorize/', { account: '1' }, { authorization: `JWT ${session} extra` }),
+        'Invalid token header. Token string should not contain spaces.',
+      );
 
       const { settings, keys } = sso.service.services;
-      const expired = await settings.encodeJwtToken({ ...payloadOf(session), exp: Math.floor(Date.now() / 1000) - 60 } as UnsignedPayload, { settings, keys });
+      const expired = await settings.encodeJwtToken({ ...payloadOf(session), exp: Math.floor(Date.now() / 1000) - 60 } as UnsignedPayload, {
+        settings,
+        keys,
+      });
       assertUnauthorized(await authorize(expired), 'Signature has expired.');
       const foreign = await settings.encodeJwtToken({ ...payloadOf(session), aud: ['otherapp'] } as UnsignedPayload, { settings, keys });
       assertUnauthorized(await authorize(foreign), 'Incorrect authentication credentials.');
@@ -305,12 +339,21 @@ describe('drop-in REST endpoints of django-rest-framework-sso', () => {
   describe('one token issuer behind GraphQL and REST', () => {
     it('refuses a client id the database cannot hold as bad input on both, never a 500', async () => {
       const clientId = 'c'.repeat(1001);
-      const graphql = await sso.graphql('mutation($c: String) { obtainSessionToken(username: "alice", password: "alice-password", clientId: $c) { token } }', { variables: { c: clientId } });
+      const graphql = await sso.graphql(
+        'mutation($c: String) { obtainSessionToken(username: "alice", password: "alice-password", clientId: $c) { token } }',
+        { variables: { c: clientId } },
+      );
       assert.equal(graphql.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.doesNotMatch(graphql.body.errors![0]!.message, /insert|select/);
-      const withNul = await sso.graphql('mutation($c: String) { obtainSessionToken(username: "alice", password: "alice-password", clientId: $c) { token } }', { variables: { c: 'a\u0000b' } });
+      const withNul = await sso.graphql(
+        'mutation($c: String) { obtainSessionToken(username: "alice", password: "alice-password", clientId: $c) { token } }',
+        { variables: { c: 'a\u0000b' } },
+      );
       assert.equal(withNul.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-      const nulUser = await sso.graphql('mutation($u: String!) { obtainSessionToken(username: $u, password: "alice-password") { token } }', { variables: { u: 'al\u0000ice' } });
+      const nulUser = await sso.graphql(
+        'mutation($u: String!) { obtainSessionToken(username: $u, password: "alice-password") { token } }',
+        { variables: { u: 'al\u0000ice' } },
+      );
       assert.equal(nulUser.body.errors?.[0]?.message, 'Unable to log in with provided credentials.');
       assert.equal((await post('/session/', { username: 'alice', password: 'alice-password', client_id: 'a\u0000b' })).status, 400);
     });
@@ -342,7 +385,12 @@ describe('POST /session/ behind a trusted proxy', () => {
   after(() => sso.close());
 
   it('records the X-Forwarded-For client, as GraphQL does', async () => {
-    const reply = await send(sso.origin, '/session/', { username: 'alice', password: 'alice-password' }, { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' });
+    const reply = await send(
+      sso.origin,
+      '/session/',
+      { username: 'alice', password: 'alice-password' },
+      { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' },
+    );
     assert.equal(reply.status, 200);
     const sessions = (await sso.graphql(MY_SESSIONS, { token: reply.body.token })).body.data!.mySessions as Record<string, any>[];
     assert.equal(sessions.find((s) => s.current)!.ipAddress, '203.0.113.7');

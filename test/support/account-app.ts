@@ -108,7 +108,11 @@ export interface GraphQLAnswer {
   body: { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, any> }[] };
 }
 
-export async function postGraphQL(url: string, query: string, { variables, token }: { variables?: Record<string, unknown>; token?: string } = {}): Promise<GraphQLAnswer> {
+export async function postGraphQL(
+  url: string,
+  query: string,
+  { variables, token }: { variables?: Record<string, unknown>; token?: string } = {},
+): Promise<GraphQLAnswer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `JWT ${token}` } : {}) },
@@ -126,7 +130,10 @@ export async function loginAt(url: string, username: string, password: string): 
 
 /** `obtainAuthorizationToken(account: ...)` with a session token. */
 export function mintFor(url: string, sessionToken: string, account: string): Promise<GraphQLAnswer> {
-  return postGraphQL(url, 'mutation ($account: ID!) { obtainAuthorizationToken(account: $account) { token } }', { variables: { account }, token: sessionToken });
+  return postGraphQL(url, 'mutation ($account: ID!) { obtainAuthorizationToken(account: $account) { token } }', {
+    variables: { account },
+    token: sessionToken,
+  });
 }
 
 /** The user id that `graphql-sso users create` printed. */

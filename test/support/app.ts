@@ -12,7 +12,11 @@ export interface Run {
 }
 
 /** Runs a command to completion; `input` goes to its stdin. */
-export function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number }): Promise<Run> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number },
+): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,7 +60,10 @@ export async function packPackage(into: string): Promise<string> {
 /** An empty ESM application folder, as `npm init -y && npm pkg set type=module` makes it. */
 export function createApp(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
   return dir;
 }
 
@@ -91,7 +98,12 @@ export async function startService(
   options: { cwd: string; env?: Record<string, string | undefined>; ready: () => Promise<boolean>; timeout?: number },
 ): Promise<Service> {
   // A process group of its own: `npx` runs the command in a child, and both must get the signal.
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -170,7 +182,12 @@ export function createAppDir(prefix: string, { type = 'module' }: { type?: 'modu
     return file;
   };
   write('package.json', JSON.stringify({ name: 'app', private: true, type }));
-  write('tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', experimentalDecorators: true, useDefineForClassFields: false } }));
+  write(
+    'tsconfig.json',
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', experimentalDecorators: true, useDefineForClassFields: false },
+    }),
+  );
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(ROOT, join(dir, 'node_modules', 'graphql-sso'), 'dir');
   for (const name of LINKED_PACKAGES) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');

@@ -44,9 +44,15 @@ export type Signer = (input: Buffer) => Buffer;
 /** Signs as JWS algorithm `alg` does: RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (r||s) or HMAC with `key` as the secret. */
 export function signerFor(alg: string, key: KeyObject | Buffer | string): Signer {
   const hash = `sha${alg.slice(2)}`;
-  if (alg.startsWith('HS')) return (input) => createHmac(hash, key as Buffer | string).update(input).digest();
+  if (alg.startsWith('HS'))
+    return (input) =>
+      createHmac(hash, key as Buffer | string)
+        .update(input)
+        .digest();
   const privateKey = key as KeyObject;
-  if (alg.startsWith('PS')) return (input) => sign(hash, input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+  if (alg.startsWith('PS'))
+    return (input) =>
+      sign(hash, input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
   if (alg.startsWith('ES')) return (input) => sign(hash, input, { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return (input) => sign(hash, input, privateKey);
 }
@@ -91,7 +97,11 @@ const SUBGRAPH_SDL = /* GraphQL */ `
 `;
 
 async function post(url: string, query: string, authorization: string): Promise<GraphQLResponse> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ query }),
+  });
   const text = await response.text();
   let body: GraphQLResponse['body'];
   try {
@@ -113,7 +123,11 @@ export async function startAttackTargets(): Promise<AttackTargets> {
       publicKeys: { myapp: [`${KID}.pem`, `${OLD_KID}.pem`], partner: [`${PARTNER_KID}.pem`] },
     });
     const signingKeys = KeyStore.load(
-      resolveSettings({ identity: 'myapp', keyStoreRoot: sso.keys.root, privateKeys: { myapp: [`${KID}.pem`], old: [`${OLD_KID}.pem`], partner: [`${PARTNER_KID}.pem`], unlisted: [`${UNLISTED_KID}.pem`] } }),
+      resolveSettings({
+        identity: 'myapp',
+        keyStoreRoot: sso.keys.root,
+        privateKeys: { myapp: [`${KID}.pem`], old: [`${OLD_KID}.pem`], partner: [`${PARTNER_KID}.pem`], unlisted: [`${UNLISTED_KID}.pem`] },
+      }),
     );
     const privateKeyOf = (issuer: string) => signingKeys.getSigningKey(issuer).privateKey;
 
@@ -129,7 +143,12 @@ export async function startAttackTargets(): Promise<AttackTargets> {
       buildSubgraphSchema([
         {
           typeDefs: parse(SUBGRAPH_SDL),
-          resolvers: { Query: { whoami: (_: unknown, __: unknown, ctx: SsoContext) => `${ctx.auth!.token}:${ctx.auth!.uid}`, publicStatus: () => 'up' } },
+          resolvers: {
+            Query: {
+              whoami: (_: unknown, __: unknown, ctx: SsoContext) => `${ctx.auth!.token}:${ctx.auth!.uid}`,
+              publicStatus: () => 'up',
+            },
+          },
         },
       ]),
     );
@@ -180,11 +199,15 @@ export async function startAttackTargets(): Promise<AttackTargets> {
 
 /** `decodeJwtToken` refuses the token with an `AuthenticationError` of this code. */
 export async function refusedByDecode(token: string, context: TokenContext, code: string, what = token.slice(0, 60)): Promise<void> {
-  await assert.rejects(Promise.resolve().then(() => decodeJwtToken(token, context)), (error: unknown) => {
-    assert.ok(error instanceof AuthenticationError, `${what}: expected an AuthenticationError, got ${String(error)}`);
-    assert.equal(error.code, code, `${what}: ${error.message}`);
-    return true;
-  }, `${what}: accepted`);
+  await assert.rejects(
+    Promise.resolve().then(() => decodeJwtToken(token, context)),
+    (error: unknown) => {
+      assert.ok(error instanceof AuthenticationError, `${what}: expected an AuthenticationError, got ${String(error)}`);
+      assert.equal(error.code, code, `${what}: ${error.message}`);
+      return true;
+    },
+    `${what}: accepted`,
+  );
 }
 
 /**
@@ -204,12 +227,22 @@ export function assertRefusedOverHttp(response: GraphQLResponse, reason: string 
 }
 
 /** The token is refused at the identity service (`me`) with this reason. */
-export async function refusedByIdentity(targets: AttackTargets, token: string, reason: string | RegExp, what = token.slice(0, 60)): Promise<void> {
+export async function refusedByIdentity(
+  targets: AttackTargets,
+  token: string,
+  reason: string | RegExp,
+  what = token.slice(0, 60),
+): Promise<void> {
   assertRefusedOverHttp(await targets.askIdentity(`JWT ${token}`), reason, `identity, ${what}`);
 }
 
 /** The token is refused at the subgraph (`whoami`) with this reason. */
-export async function refusedBySubgraph(targets: AttackTargets, token: string, reason: string | RegExp, what = token.slice(0, 60)): Promise<void> {
+export async function refusedBySubgraph(
+  targets: AttackTargets,
+  token: string,
+  reason: string | RegExp,
+  what = token.slice(0, 60),
+): Promise<void> {
   assertRefusedOverHttp(await targets.askSubgraph(`JWT ${token}`), reason, `subgraph, ${what}`);
 }
 
@@ -218,13 +251,19 @@ export async function refusedBySubgraph(targets: AttackTargets, token: string, r
  * doing. A session token at the identity service (`me` is alice), an authorization token at the
  * subgraph (`whoami`), and each by `decodeJwtToken`.
  */
-export async function assertControlsAccepted(targets: AttackTargets, tokens: { session?: string; authorization?: string } = {}): Promise<void> {
+export async function assertControlsAccepted(
+  targets: AttackTargets,
+  tokens: { session?: string; authorization?: string } = {},
+): Promise<void> {
   const session = tokens.session ?? targets.session;
   const authorization = tokens.authorization ?? targets.authorization;
   const me = await targets.askIdentity(`JWT ${session}`);
   assert.deepEqual({ status: me.status, body: me.body }, { status: 200, body: { data: { me: { username: 'alice' } } } });
   const whoami = await targets.askSubgraph(`JWT ${authorization}`);
-  assert.deepEqual({ status: whoami.status, body: whoami.body }, { status: 200, body: { data: { whoami: `auth:${targets.authorizationClaims.uid}` } } });
+  assert.deepEqual(
+    { status: whoami.status, body: whoami.body },
+    { status: 200, body: { data: { whoami: `auth:${targets.authorizationClaims.uid}` } } },
+  );
   assert.equal((await decodeJwtToken(session, targets.identity)).sid, targets.sessionClaims.sid);
   assert.equal((await decodeJwtToken(authorization, targets.subgraph)).sid, targets.sessionClaims.sid);
 }
@@ -249,7 +288,9 @@ export function rawRequest(url: string, authorization: Buffer, query = '{ __type
     });
     socket.write(
       Buffer.concat([
-        Buffer.from(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nAuthorization: `),
+        Buffer.from(
+          `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nAuthorization: `,
+        ),
         authorization,
         Buffer.from(`\r\n\r\n${body}`),
       ]),

@@ -53,7 +53,10 @@ export interface CliRun {
 }
 
 /** Runs the built `graphql-sso` binary to completion. */
-export function runCli(args: string[], { env = {}, input, cwd = ROOT }: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  { env = {}, input, cwd = ROOT }: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,

@@ -26,7 +26,10 @@ export interface TestIdentity {
   databaseUrl: string;
   keys: TestKeyDir;
   /** Sends a GraphQL request; `auth` is the whole Authorization header value, or a token for `JWT <token>`. */
-  graphql(query: string, options?: { variables?: Record<string, unknown>; token?: string; authorization?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
+  graphql(
+    query: string,
+    options?: { variables?: Record<string, unknown>; token?: string; authorization?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse>;
   createUser(username: string, password: string, options?: { email?: string; isActive?: boolean }): Promise<{ id: string }>;
   login(username: string, password: string, options?: { clientId?: string; headers?: Record<string, string> }): Promise<string>;
   /**
@@ -61,7 +64,14 @@ export async function startIdentity(
   const logger = options.logger ?? createTestLogger();
   const connectUrl = options.connectTo ? await options.connectTo(testDb.url) : testDb.url;
   const timeout = config.databaseTimeout === undefined ? undefined : config.databaseTimeout * 1000;
-  const db = await openDatabase({ url: connectUrl, dataDir: keys.root, entities: identityEntities, migrations: identityMigrations, logger, timeout });
+  const db = await openDatabase({
+    url: connectUrl,
+    dataDir: keys.root,
+    entities: identityEntities,
+    migrations: identityMigrations,
+    logger,
+    timeout,
+  });
   await migrate(db);
   const settings = resolveSettings({
     identity: 'myapp',

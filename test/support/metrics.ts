@@ -25,7 +25,9 @@ export async function scrape(origin: string): Promise<Scrape> {
     contentType: response.headers.get('content-type'),
     text,
     value(name, labels = {}) {
-      const key = Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort();
+      const key = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort();
       return samples.get(`${name}{${key.join(',')}}`);
     },
   };

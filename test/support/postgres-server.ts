@@ -94,7 +94,18 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const deadline = Date.now() + 20_000;
     // After a crash, the old backends take a moment to notice and release shared memory: retry.
     while (Date.now() < deadline) {
-      const [postgres, args] = asPostgres('postgres', ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+      const [postgres, args] = asPostgres('postgres', [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+      ]);
       const started = spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       started.stdout!.on('data', (d) => (log += d));
       started.stderr!.on('data', (d) => (log += d));

@@ -18,7 +18,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'function') return value.prototype === undefined ? 'a function that is not a class' : `the class ${value.name || '(anonymous)'}`;
+  if (typeof value === 'function')
+    return value.prototype === undefined ? 'a function that is not a class' : `the class ${value.name || '(anonymous)'}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
@@ -27,7 +28,13 @@ const isClass = (value: unknown): value is abstract new (...args: never[]) => ob
 
 const isEntitySchema = (value: unknown): boolean => {
   const schema = value as { meta?: unknown; init?: unknown } | null;
-  return typeof schema === 'object' && schema !== null && typeof schema.init === 'function' && typeof schema.meta === 'object' && schema.meta !== null;
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    typeof schema.init === 'function' &&
+    typeof schema.meta === 'object' &&
+    schema.meta !== null
+  );
 };
 
 const isMigrationClass = (value: unknown): value is MigrationClass =>
@@ -43,7 +50,8 @@ export function entityName(entity: ApplicationEntity): string {
 
 /** The message for a value of `entities`/`migrations` that is not a list. */
 export function notAList(setting: 'entities' | 'migrations', value: unknown): string {
-  const what = setting === 'entities' ? 'MikroORM entity classes or EntitySchemas' : 'migrations (Migration subclasses or { name, class } objects)';
+  const what =
+    setting === 'entities' ? 'MikroORM entity classes or EntitySchemas' : 'migrations (Migration subclasses or { name, class } objects)';
   return `must be a list of ${what} (got ${describe(value)}${typeof value === 'string' ? `; ${MODULE_REFERENCE_HINT}` : ''})`;
 }
 
@@ -63,7 +71,10 @@ export function checkEntities(entities: readonly ApplicationEntity[]): void {
 function namedMigration(migration: unknown, setting: string): NamedMigration {
   if (isClass(migration)) {
     if (!isMigrationClass(migration)) {
-      throw new SettingsError(setting, `must be a Migration subclass (a class with an up() method) or { name, class } (got ${describe(migration)}, which has no up())`);
+      throw new SettingsError(
+        setting,
+        `must be a Migration subclass (a class with an up() method) or { name, class } (got ${describe(migration)}, which has no up())`,
+      );
     }
     if (!migration.name) throw new SettingsError(setting, 'is a class without a name: give it as { name, class }');
     return { name: migration.name, class: migration };
@@ -92,11 +103,17 @@ export function namedMigrations(migrations: readonly ApplicationMigration[], res
     const setting = `migrations[${index}]`;
     const named = namedMigration(migration, setting);
     if (reserved.includes(named.name)) {
-      throw new SettingsError(setting, `"${named.name}" is the name of one of graphql-sso's own migrations: give yours another name (e.g. one starting with your application's)`);
+      throw new SettingsError(
+        setting,
+        `"${named.name}" is the name of one of graphql-sso's own migrations: give yours another name (e.g. one starting with your application's)`,
+      );
     }
     const first = seen.get(named.name);
     if (first !== undefined) {
-      throw new SettingsError(setting, `the name "${named.name}" is taken by migrations[${first}] already: each migration needs a name of its own (the migrations table records it)`);
+      throw new SettingsError(
+        setting,
+        `the name "${named.name}" is taken by migrations[${first}] already: each migration needs a name of its own (the migrations table records it)`,
+      );
     }
     seen.set(named.name, index);
     return named;

@@ -17,7 +17,11 @@ export interface ImportModuleOptions {
  * Imports a config module or a module a JSON config refers to: JavaScript as Node does, TypeScript
  * (`.ts`, `.mts`) through tsx. Every failure is a `SettingsError` naming `setting` and the file.
  */
-export async function importConfigModule(file: string, setting: string, options: ImportModuleOptions = {}): Promise<Record<string, unknown>> {
+export async function importConfigModule(
+  file: string,
+  setting: string,
+  options: ImportModuleOptions = {},
+): Promise<Record<string, unknown>> {
   if (!existsSync(file)) throw new SettingsError(setting, `module not found: ${file}`, { file });
   const typescript = isTypeScript(file);
   if (typescript) await prepareTypeScript(file, setting, options.loadTsx);
@@ -26,12 +30,19 @@ export async function importConfigModule(file: string, setting: string, options:
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      throw new SettingsError(setting, `cannot load ${file}: Node cannot import this type of file (a config is .json, .js, .mjs, .cjs, or .ts/.mts with tsx installed)`, {
-        file,
-        cause: error,
-      });
+      throw new SettingsError(
+        setting,
+        `cannot load ${file}: Node cannot import this type of file (a config is .json, .js, .mjs, .cjs, or .ts/.mts with tsx installed)`,
+        {
+          file,
+          cause: error,
+        },
+      );
     }
-    throw new SettingsError(setting, `cannot load ${file}: ${typescript ? typeScriptHint(error) : (error as Error).message}`, { file, cause: error });
+    throw new SettingsError(setting, `cannot load ${file}: ${typescript ? typeScriptHint(error) : (error as Error).message}`, {
+      file,
+      cause: error,
+    });
   }
 }
 

@@ -56,7 +56,11 @@ export async function resolveListReferences(value: unknown, baseDir: string, set
   if (typeof value === 'string') {
     const { value: list, file } = await resolveReference(value, baseDir, setting);
     if (!Array.isArray(list)) {
-      throw new SettingsError(setting, `${value} is not a list (it is ${kindOf(list)}): export an array, or list references to each entry ["module#export", ...]`, { file });
+      throw new SettingsError(
+        setting,
+        `${value} is not a list (it is ${kindOf(list)}): export an array, or list references to each entry ["module#export", ...]`,
+        { file },
+      );
     }
     return list;
   }

@@ -109,7 +109,10 @@ export async function prepareTypeScript(file: string, setting: string, loadTsx: 
   } catch (error) {
     registrations.delete(loadTsx);
     if (!(error instanceof MissingPackageError)) {
-      throw new SettingsError(setting, `cannot load ${file}: tsx could not be registered: ${(error as Error).message}`, { file, cause: error });
+      throw new SettingsError(setting, `cannot load ${file}: tsx could not be registered: ${(error as Error).message}`, {
+        file,
+        cause: error,
+      });
     }
     if (nodeStripsTypes()) return;
     throw new SettingsError(

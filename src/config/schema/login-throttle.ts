@@ -32,10 +32,20 @@ const LOGIN_THROTTLE = v.pipe(
     'must be null or an object { usernameAttempts, ipAttempts, backoff: { base, max }, window }',
   ),
   v.forward(
-    v.partialCheck([['backoff', 'base'], ['backoff', 'max']], ({ backoff }) => backoff.max >= backoff.base, AT_LEAST_BASE),
+    v.partialCheck(
+      [
+        ['backoff', 'base'],
+        ['backoff', 'max'],
+      ],
+      ({ backoff }) => backoff.max >= backoff.base,
+      AT_LEAST_BASE,
+    ),
     ['backoff', 'max'],
   ),
-  v.forward(v.partialCheck([['backoff', 'max'], ['window']], ({ backoff, window }) => window >= backoff.max, AT_LEAST_MAX), ['window']),
+  v.forward(
+    v.partialCheck([['backoff', 'max'], ['window']], ({ backoff, window }) => window >= backoff.max, AT_LEAST_MAX),
+    ['window'],
+  ),
 );
 
 type LoginThrottle = typeof LOGIN_THROTTLE;

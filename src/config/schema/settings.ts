@@ -4,12 +4,7 @@ import { decodeJwtToken } from '../../jwt/decode.js';
 import { encodeJwtToken } from '../../jwt/encode.js';
 import { createAuthorizationPayload, createSessionPayload } from '../../jwt/payloads.js';
 import { notAList } from '../lib/application-tables.js';
-import type {
-  ApplicationEntity,
-  ApplicationMigration,
-  AuthenticatePayload,
-  CreatePayload,
-} from '../settings.js';
+import type { ApplicationEntity, ApplicationMigration, AuthenticatePayload, CreatePayload } from '../settings.js';
 import type { DecodeJwtToken, EncodeJwtToken } from '../../jwt/options.js';
 import { algorithm, algorithms } from './algorithms.js';
 import { jwksUrls, keyFiles } from './key-sources.js';

@@ -13,14 +13,20 @@ const isPlainObject = (value: unknown): boolean => value !== null && typeof valu
  * name the schema rather than spell out its input, and the types derived from it keep the
  * settings' doc comments.
  */
-export interface PlainObjectGuard<TSchema extends v.GenericSchema> extends v.CustomSchema<v.InferInput<TSchema>, v.ErrorMessage<v.CustomIssue> | undefined> {}
+export interface PlainObjectGuard<TSchema extends v.GenericSchema> extends v.CustomSchema<
+  v.InferInput<TSchema>,
+  v.ErrorMessage<v.CustomIssue> | undefined
+> {}
 
 /**
  * `schema`, for plain objects only: valibot's object and record schemas take a list as an object
  * (`limits: []` would pass as `{}`). The guard is typed as `schema`'s input, so the config type
  * derived from a schema keeps its shape.
  */
-export function plainObject<TSchema extends v.GenericSchema>(schema: TSchema, message: string): v.SchemaWithPipe<readonly [PlainObjectGuard<TSchema>, TSchema]> {
+export function plainObject<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  message: string,
+): v.SchemaWithPipe<readonly [PlainObjectGuard<TSchema>, TSchema]> {
   return v.pipe(v.custom<v.InferInput<TSchema>>(isPlainObject, message), schema);
 }
 
@@ -53,7 +59,10 @@ export const name = v.pipe(
  * original's examples). A bad entry is named by its index (`sessionAudience[1]`).
  */
 export const names = v.pipe(
-  v.custom<string | string[]>((value) => (typeof value === 'string' && value.length > 0) || Array.isArray(value), 'must be a list of non-empty strings'),
+  v.custom<string | string[]>(
+    (value) => (typeof value === 'string' && value.length > 0) || Array.isArray(value),
+    'must be a list of non-empty strings',
+  ),
   v.transform((value) => (typeof value === 'string' ? [value] : value)),
   v.array(v.pipe(v.string(NAME), v.nonEmpty(NAME))),
 );

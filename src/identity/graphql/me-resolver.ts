@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { IdentityContext } from '../services.js';
+import type { IdentityContext } from '../components.js';
 import { UserType } from './types.js';
 
 @Resolver()

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { SCOPES } from '../../jwt/claims.js';
 import type { SessionToken } from '../entities/session-token.js';
-import type { IdentityContext } from '../services.js';
+import type { IdentityContext } from '../components.js';
 import type { SessionActor } from '../session-service.js';
 import { SessionType } from './types.js';
 
@@ -52,7 +52,7 @@ export class SessionResolver {
 
   @Authorized()
   @Mutation(() => Int, {
-    description: "Revokes every active session of the authenticated user (or, with the admin scope, of userId); returns how many.",
+    description: 'Revokes every active session of the authenticated user (or, with the admin scope, of userId); returns how many.',
   })
   revokeAllSessions(
     @Arg('exceptCurrent', () => Boolean, { nullable: true, defaultValue: false }) exceptCurrent: boolean | null,

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { SsoSettings } from '../../config/settings.js';
-import type { IdentityContext } from '../services.js';
+import type { IdentityContext } from '../components.js';
 import { changePassword, issueAuthorizationToken, issueSessionToken } from '../token-issuer.js';
 import { LoginArgs } from './login-args.js';
 import { TokenResult } from './types.js';
@@ -33,7 +33,8 @@ export function createTokenResolver(settings: Pick<SsoSettings, 'authorizationAr
     }
 
     @Mutation(() => TokenResult, {
-      description: 'Changes the password (the current one is required): revokes every session of the user and returns a new session token for this client.',
+      description:
+        'Changes the password (the current one is required): revokes every session of the user and returns a new session token for this client.',
     })
     async changePassword(
       @Arg('currentPassword') currentPassword: string,

@@ -44,10 +44,13 @@ export class PostgresThrottleStore implements ThrottleStore {
       if (refusals.length > 0) return refusals;
       for (const { key, failures } of counts) {
         const wait = backoffAfter(failures + 1, key.freeAttempts, this.timing);
-        await em.execute(
-          `update "login_throttle" set "failures" = ?, "next_at" = ?, "updated_at" = ? where "kind" = ? and "key" = ?`,
-          [failures + 1, wait > 0 ? new Date(now + wait) : null, at, key.kind, key.key],
-        );
+        await em.execute(`update "login_throttle" set "failures" = ?, "next_at" = ?, "updated_at" = ? where "kind" = ? and "key" = ?`, [
+          failures + 1,
+          wait > 0 ? new Date(now + wait) : null,
+          at,
+          key.kind,
+          key.key,
+        ]);
       }
       return [];
     });
@@ -58,18 +61,15 @@ export class PostgresThrottleStore implements ThrottleStore {
   }
 
   async refund({ kind, key }: ThrottleKey): Promise<void> {
-    await this.orm.em.fork().execute(
-      `update "login_throttle" set "failures" = greatest("failures" - 1, 0) where "kind" = ? and "key" = ?`,
-      [kind, key],
-    );
+    await this.orm.em
+      .fork()
+      .execute(`update "login_throttle" set "failures" = greatest("failures" - 1, 0) where "kind" = ? and "key" = ?`, [kind, key]);
   }
 
   async prune(now: number): Promise<number> {
-    const result = await this.orm.em.fork().execute(
-      `delete from "login_throttle" where "updated_at" <= ?`,
-      [new Date(now - this.timing.window)],
-      'run',
-    );
+    const result = await this.orm.em
+      .fork()
+      .execute(`delete from "login_throttle" where "updated_at" <= ?`, [new Date(now - this.timing.window)], 'run');
     return (result as { affectedRows?: number }).affectedRows ?? 0;
   }
 

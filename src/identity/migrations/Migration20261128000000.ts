@@ -27,8 +27,12 @@ export class Migration20261128000000 extends Migration {
       constraint "session_token_pkey" primary key ("id"));`);
     this.addSql(`create index "session_token_reuse_idx" on "session_token" ("user_id", "client_id", "user_agent");`);
     this.addSql(`create index "session_token_created_by_idx" on "session_token" ("created_by_id");`);
-    this.addSql(`alter table "session_token" add constraint "session_token_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;`);
-    this.addSql(`alter table "session_token" add constraint "session_token_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on update cascade on delete cascade;`);
+    this.addSql(
+      `alter table "session_token" add constraint "session_token_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "session_token" add constraint "session_token_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on update cascade on delete cascade;`,
+    );
   }
 
   override async down(): Promise<void> {

@@ -1,17 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 /** Asymmetric JWS algorithms only: no `none`, no HMAC, so no HS/RS confusion is possible. */
-export const SUPPORTED_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-] as const;
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
 
 export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 

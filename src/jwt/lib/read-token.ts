@@ -17,7 +17,8 @@ export interface UnverifiedToken {
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * What is wrong with the token's form before it is decoded, if anything: it must have three parts,
@@ -33,7 +34,8 @@ export function formProblem(token: string): string | undefined {
   const rest = (token.length - second - 1) % 4;
   if (rest === 0) return undefined;
   const spareBits = rest === 2 ? 0x0f : 0x03;
-  if (rest === 1 || (BASE64URL_ALPHABET.indexOf(token[token.length - 1]!) & spareBits) !== 0) return 'Token signature is not canonical base64url.';
+  if (rest === 1 || (BASE64URL_ALPHABET.indexOf(token[token.length - 1]!) & spareBits) !== 0)
+    return 'Token signature is not canonical base64url.';
   return undefined;
 }
 

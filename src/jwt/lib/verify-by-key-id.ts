@@ -29,7 +29,11 @@ const FALL_BACK = new Error('the kid does not decide the key');
  * that usual way, which finds the first failure in its documented order; a refused signature is
  * answered with its key and algorithm, so that the usual way need not check it again.
  */
-export function verifyByKeyId(token: string, acceptedIssuers: readonly string[] | null, keys: KeySource): KeyIdOutcome | Promise<KeyIdOutcome> {
+export function verifyByKeyId(
+  token: string,
+  acceptedIssuers: readonly string[] | null,
+  keys: KeySource,
+): KeyIdOutcome | Promise<KeyIdOutcome> {
   if (keys.issuerOfKey === undefined || formProblem(token) !== undefined) return undefined;
   // jsonwebtoken reads `algorithms` after it has the key: the chosen key's own are put in then.
   const options = { algorithms: [] as jwt.Algorithm[], ignoreExpiration: true, ignoreNotBefore: true };

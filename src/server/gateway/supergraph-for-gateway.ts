@@ -1,4 +1,14 @@
-import { Kind, isTypeDefinitionNode, isTypeExtensionNode, parse, print, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode } from 'graphql';
+import {
+  Kind,
+  isTypeDefinitionNode,
+  isTypeExtensionNode,
+  parse,
+  print,
+  visit,
+  type ASTNode,
+  type ConstDirectiveNode,
+  type DocumentNode,
+} from 'graphql';
 import { SsoError } from '../../errors.js';
 import { linkedFeatures, type LinkedFeature } from '../../lib/links.js';
 

@@ -16,7 +16,8 @@ export interface SsoSupergraphManagerOptions {
   /** Re-fetch the SDLs this often and recompose when one changed. Default: never (load once). */
   pollIntervalMs?: number;
   /** Headers for the `_service { sdl }` requests, e.g. a token for a subgraph that requires one. */
-  introspectionHeaders?: Record<string, string> | ((subgraph: SubgraphEndpoint) => Record<string, string> | Promise<Record<string, string>>);
+  introspectionHeaders?:
+    Record<string, string> | ((subgraph: SubgraphEndpoint) => Record<string, string> | Promise<Record<string, string>>);
   /** Health-check every subgraph (the gateway's `__typename` query) before using a new supergraph. Default `false`. */
   subgraphHealthCheck?: boolean;
   /** Composition hints, updates and failed polls are logged here. */
@@ -63,7 +64,11 @@ function parseSdl({ name, url }: SubgraphEndpoint, sdl: string): DocumentNode {
   try {
     return parse(sdl);
   } catch (error) {
-    throw new SsoError('INVALID_SETTINGS', `Subgraph "${name}" at ${url} returned an SDL that does not parse: ${(error as Error).message}`, { cause: error });
+    throw new SsoError(
+      'INVALID_SETTINGS',
+      `Subgraph "${name}" at ${url} returned an SDL that does not parse: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 

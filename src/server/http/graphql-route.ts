@@ -19,7 +19,10 @@ export interface GraphQLRouteOptions<TContext extends BaseContext> {
  * `limits.maxBatchOperations` is refused 400 before any of its operations runs: Apollo Server
  * would run them all at once.
  */
-export function graphQLRoute<TContext extends BaseContext>(apollo: ApolloServer<TContext>, { context, limits }: GraphQLRouteOptions<TContext>) {
+export function graphQLRoute<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  { context, limits }: GraphQLRouteOptions<TContext>,
+) {
   return async (scope: FastifyInstance): Promise<void> => {
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     scope.addHook('preHandler', async (request) => {

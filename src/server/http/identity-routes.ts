@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import type { IdentityContext, IdentityServices } from '../../identity/services.js';
+import type { IdentityContext, IdentityComponents } from '../../identity/components.js';
 import { serveMetrics } from '../../observability/serve-metrics.js';
 import { drfViews } from '../rest/lib/view.js';
 import { obtainAuthorizationTokenView } from '../rest/obtain-authorization-token.js';
@@ -17,7 +17,7 @@ export interface Readiness {
 
 export interface IdentityRoutesOptions {
   apollo: ApolloServer<IdentityContext>;
-  services: IdentityServices;
+  services: IdentityComponents;
   schema: GraphQLSchema;
   context: (req: IncomingMessage) => Promise<IdentityContext>;
   /** What `/readyz` answers now. */
@@ -36,7 +36,10 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
   await app.register(drfViews([obtainSessionTokenView(services), obtainAuthorizationTokenView(services, schema)], { services, context }));
   app.all('/.well-known/jwks.json', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return reply.code(405).header('allow', 'GET, HEAD').send({ error: `Method ${request.method} not allowed.` });
+      return reply
+        .code(405)
+        .header('allow', 'GET, HEAD')
+        .send({ error: `Method ${request.method} not allowed.` });
     }
     return reply.header('cache-control', 'public, max-age=300').send(services.keys.toJwks());
   });

@@ -13,8 +13,10 @@ export function bodyTooLargeMessage(maxBodyBytes: number): string {
  */
 export function requestErrorOf(error: unknown, maxBodyBytes: number): unknown {
   const { code } = (error ?? {}) as { code?: unknown };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new RequestError('REQUEST_TOO_LARGE', bodyTooLargeMessage(maxBodyBytes), { cause: error });
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new RequestError('REQUEST_INVALID', 'Request body is not valid JSON.', { cause: error });
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new RequestError('REQUEST_TOO_LARGE', bodyTooLargeMessage(maxBodyBytes), { cause: error });
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return new RequestError('REQUEST_INVALID', 'Request body is not valid JSON.', { cause: error });
   // The Apollo integration builds the request's URL on its Host header: one no URL can hold is
   // the client's error, not a 500.
   if (code === 'ERR_INVALID_URL') return new RequestError('REQUEST_INVALID', 'Invalid Host header.', { cause: error });

@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
-import type { IdentityServices } from '../../identity/services.js';
+import type { IdentityComponents } from '../../identity/components.js';
 import { assertSessionToken, issueAuthorizationToken } from '../../identity/token-issuer.js';
 import { argumentValues } from './lib/arguments.js';
 import { DrfResponse } from './lib/errors.js';
@@ -14,7 +14,7 @@ import type { DrfView } from './lib/view.js';
  * the fields (400 `{"account": ["This field is required."]}`; unknown fields are ignored), then
  * `createAuthorizationPayload` (a `ForbiddenError` is 403 `{"detail"}`).
  */
-export function obtainAuthorizationTokenView(services: IdentityServices, schema: GraphQLSchema): DrfView {
+export function obtainAuthorizationTokenView(services: IdentityComponents, schema: GraphQLSchema): DrfView {
   const args = schema.getMutationType()?.getFields().obtainAuthorizationToken?.args ?? [];
   const post: DrfView['post'] = async ({ auth, user, request }, fields) => {
     assertSessionToken(auth);
@@ -22,5 +22,10 @@ export function obtainAuthorizationTokenView(services: IdentityServices, schema:
     if (Object.keys(errors).length > 0) throw new DrfResponse(400, errors);
     return { token: await issueAuthorizationToken(services, { auth, user: await user, args: values, request }) };
   };
-  return { path: '/authorize', name: 'Obtain Authorization Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.', post };
+  return {
+    path: '/authorize',
+    name: 'Obtain Authorization Token',
+    description: 'Returns a JSON Web Token that can be used for authenticated requests.',
+    post,
+  };
 }

@@ -1,5 +1,5 @@
 import { AuthenticationError } from '../../errors.js';
-import type { IdentityServices } from '../../identity/services.js';
+import type { IdentityComponents } from '../../identity/components.js';
 import { CLIENT_ID_MAX_LENGTH, issueSessionToken } from '../../identity/token-issuer.js';
 import { INVALID_CREDENTIALS_MESSAGE } from '../../identity/user-service.js';
 import { charField } from './lib/char-field.js';
@@ -15,12 +15,17 @@ import type { DrfView } from './lib/view.js';
  * As for GraphQL (and DRF), a present but invalid `Authorization` header is refused with 401.
  * Unlike the original, the password is taken as sent (DRF trims it); `client_id: null` is no client id.
  */
-export function obtainSessionTokenView(services: IdentityServices): DrfView {
+export function obtainSessionTokenView(services: IdentityComponents): DrfView {
   const post: DrfView['post'] = async ({ request }, fields) => {
     const errors: FieldErrors = {};
     const username = charField(fields, 'username', errors);
     const password = charField(fields, 'password', errors, { trim: false });
-    const clientId = charField(fields, 'client_id', errors, { required: false, allowBlank: true, allowNull: true, maxLength: CLIENT_ID_MAX_LENGTH });
+    const clientId = charField(fields, 'client_id', errors, {
+      required: false,
+      allowBlank: true,
+      allowNull: true,
+      maxLength: CLIENT_ID_MAX_LENGTH,
+    });
     if (username === undefined || password === undefined || clientId === undefined) throw new DrfResponse(400, errors);
     try {
       return { token: await issueSessionToken(services, { username, password, clientId, request }) };
@@ -31,5 +36,10 @@ export function obtainSessionTokenView(services: IdentityServices): DrfView {
       throw error;
     }
   };
-  return { path: '/session', name: 'Obtain Session Token', description: 'Returns a JSON Web Token that can be used for authenticated requests.', post };
+  return {
+    path: '/session',
+    name: 'Obtain Session Token',
+    description: 'Returns a JSON Web Token that can be used for authenticated requests.',
+    post,
+  };
 }

@@ -49,7 +49,11 @@ describe('the enforcer', () => {
   });
 
   it('refuses synchronously too', () => {
-    const result = executeSync({ schema: schema(), document: QUERY, contextValue: { auth: claims({ account: '2', scopes: [] }), user: null } });
+    const result = executeSync({
+      schema: schema(),
+      document: QUERY,
+      contextValue: { auth: claims({ account: '2', scopes: [] }), user: null },
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(result.data)), { account: null });
     assert.equal(result.errors?.[0]?.extensions.code, 'FORBIDDEN');
   });
@@ -90,13 +94,24 @@ describe('the enforcer with the context of createSsoContext', () => {
   before(async () => {
     dir = createKeyDir();
     const file = await dir.add('myapp-1');
-    const issuer = resolveSettings({ identity: 'myapp', keyStoreRoot: dir.root, privateKeys: { myapp: [file] }, authorizationAudience: ['otherapp'] });
+    const issuer = resolveSettings({
+      identity: 'myapp',
+      keyStoreRoot: dir.root,
+      privateKeys: { myapp: [file] },
+      authorizationAudience: ['otherapp'],
+    });
     token = encodeJwtToken(
       { token: 'auth', sid: 's1', uid: 'u1', account: '1', scopes: ['accounts:read-balance'] },
       { settings: issuer, keys: KeyStore.load(issuer) },
     ) as string;
     // A subgraph with no user table: the built-in authenticatePayload takes the user from the claims.
-    const settings = resolveSettings({ identity: 'otherapp', acceptedIssuers: ['myapp'], verifySessionToken: false, keyStoreRoot: dir.root, publicKeys: { myapp: [file] } });
+    const settings = resolveSettings({
+      identity: 'otherapp',
+      acceptedIssuers: ['myapp'],
+      verifySessionToken: false,
+      keyStoreRoot: dir.root,
+      publicKeys: { myapp: [file] },
+    });
     const build = createSsoContext({ settings });
     context = (req) => build({ req });
   });
@@ -119,7 +134,10 @@ describe('the enforcer with the context of createSsoContext', () => {
     const result = execute({ schema: guarded, document: QUERY, contextValue });
     assert.ok(!(result instanceof Promise), 'execution finished without awaiting anything');
     assert.deepEqual(JSON.parse(JSON.stringify(result)), { data: { account: { name: 'Alice & Co', balance: 1200 } } });
-    assert.deepEqual(seen, [{ id: 'u1', email: null }, { id: 'u1', email: null }]);
+    assert.deepEqual(seen, [
+      { id: 'u1', email: null },
+      { id: 'u1', email: null },
+    ]);
   });
 
   it('refuses an anonymous request synchronously', async () => {

@@ -55,7 +55,9 @@ describe('federation subgraphs', () => {
     },
     Ledger: { __resolveReference: async (ref: { id: string }) => ({ id: ref.id, total: 7 }) },
   };
-  const policies = { 'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id };
+  const policies = {
+    'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id,
+  };
 
   before(async () => {
     t = await serve(applyAuthDirectives(subgraph(SDL, resolvers), { policies }));
@@ -123,8 +125,7 @@ describe('federation subgraphs', () => {
 
 describe('directive names follow @link', () => {
   const query = `type Query { a: String @authenticated_ b: String @scoped_ }`;
-  const build = (link: string, sdl: string) =>
-    applyAuthDirectives(subgraph(`${link}\n${sdl}`, { Query: { a: () => 'a', b: () => 'b' } }));
+  const build = (link: string, sdl: string) => applyAuthDirectives(subgraph(`${link}\n${sdl}`, { Query: { a: () => 'a', b: () => 'b' } }));
 
   it('enforces the namespaced names of directives that are not imported', async () => {
     const schema = build(
@@ -162,15 +163,21 @@ describe('directive names follow @link', () => {
         type Query { a: String }
       `),
     );
-    assert.deepEqual(resolveDirectiveNames(schema), { authenticated: 'fed__authenticated', requiresScopes: 'fed__requiresScopes', policy: 'policy' });
+    assert.deepEqual(resolveDirectiveNames(schema), {
+      authenticated: 'fed__authenticated',
+      requiresScopes: 'fed__requiresScopes',
+      policy: 'policy',
+    });
     assert.deepEqual(resolveDirectiveNames(schema, { policy: 'may' }).policy, 'may');
   });
 
-  it('a directive on the query type leaves _service and _entities to the entities\' own directives', async () => {
+  it("a directive on the query type leaves _service and _entities to the entities' own directives", async () => {
     const sdl = `${LINK}\n type Query @authenticated { a: String }\n type Thing @key(fields: "id") { id: ID! }`;
     const t = await serve(applyAuthDirectives(subgraph(sdl, { Query: { a: () => 'a' } })));
     try {
-      const result = await t.run('{ a _service { sdl } _entities(representations: [{ __typename: "Thing", id: "1" }]) { ... on Thing { id } } }');
+      const result = await t.run(
+        '{ a _service { sdl } _entities(representations: [{ __typename: "Thing", id: "1" }]) { ... on Thing { id } } }',
+      );
       assert.deepEqual(codes(result), { a: 'UNAUTHENTICATED' });
       assert.deepEqual(result.data?._entities, [{ id: '1' }]);
       assert.equal(typeof result.data?._service.sdl, 'string');
@@ -191,13 +198,21 @@ describe('directive names follow @link', () => {
     const t = await serve(applyAuthDirectives(schema));
     try {
       const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Media { id } } }';
-      const r = [{ __typename: 'Media', id: 'b1' }, { __typename: 'Media', id: 'f1' }];
+      const r = [
+        { __typename: 'Media', id: 'b1' },
+        { __typename: 'Media', id: 'f1' },
+      ];
       const anonymous = await t.run(query, { variables: { r } });
       assert.deepEqual(anonymous.data, { _entities: [{ __typename: 'Book', id: 'b1' }, null] });
       assert.deepEqual(codes(anonymous), { '_entities.1': 'UNAUTHENTICATED' });
       assert.equal(anonymous.errors[0].message, 'Entity "Media" returning "Film" requires authentication');
       const signedIn = await t.run(query, { variables: { r }, auth: claims() });
-      assert.deepEqual(signedIn.data, { _entities: [{ __typename: 'Book', id: 'b1' }, { __typename: 'Film', id: 'f1' }] });
+      assert.deepEqual(signedIn.data, {
+        _entities: [
+          { __typename: 'Book', id: 'b1' },
+          { __typename: 'Film', id: 'f1' },
+        ],
+      });
     } finally {
       await t.stop();
     }
@@ -205,7 +220,10 @@ describe('directive names follow @link', () => {
 
   it('rejects malformed directive arguments and a second application', () => {
     const schema = subgraph(`${LINK}\n type Query { a: String @requiresScopes(scopes: []) }`, { Query: { a: () => 'a' } });
-    assert.throws(() => applyAuthDirectives(schema), (e: unknown) => e instanceof SsoError && /@requiresScopes on field "Query.a" needs a non-empty list/.test(e.message));
+    assert.throws(
+      () => applyAuthDirectives(schema),
+      (e: unknown) => e instanceof SsoError && /@requiresScopes on field "Query.a" needs a non-empty list/.test(e.message),
+    );
     const once = applyAuthDirectives(subgraph(`${LINK}\n type Query { a: String }`));
     assert.throws(() => applyAuthDirectives(once), /already applied/);
   });

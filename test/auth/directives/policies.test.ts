@@ -47,10 +47,12 @@ describe('@policy', () => {
   const inputs: PolicyInput[] = [];
   let t: TestServer;
 
-  const flag = (name: string) => async ({ claims: c }: PolicyInput) => {
-    calls.push(name);
-    return (c.flags as string[] | undefined)?.includes(name) ?? false;
-  };
+  const flag =
+    (name: string) =>
+    async ({ claims: c }: PolicyInput) => {
+      calls.push(name);
+      return (c.flags as string[] | undefined)?.includes(name) ?? false;
+    };
   const policies = definePolicies({
     'account-member': (input) => {
       inputs.push(input);
@@ -90,7 +92,12 @@ describe('@policy', () => {
 
   it('passes the parent: each transaction is checked against its own account', async () => {
     const result = await t.run('{ transactions { id amount } }', { auth: claims({ account: '1' }) });
-    assert.deepEqual(result.data, { transactions: [{ id: 't1', amount: 10 }, { id: 't2', amount: null }] });
+    assert.deepEqual(result.data, {
+      transactions: [
+        { id: 't1', amount: 10 },
+        { id: 't2', amount: null },
+      ],
+    });
     assert.deepEqual(codes(result), { 'transactions.1.amount': 'FORBIDDEN' });
     assert.equal(inputs.at(-1)!.parent, transactions[1]);
   });
@@ -121,12 +128,21 @@ describe('@policy', () => {
   it('fails the field with the error a policy throws', async () => {
     const auth = claims();
     const graphql = await t.run('{ failing(kind: "graphql") }', { auth });
-    assert.deepEqual(graphql.errors.map((e) => [e.message, e.extensions?.code]), [['Teapot.', 'TEAPOT']]);
+    assert.deepEqual(
+      graphql.errors.map((e) => [e.message, e.extensions?.code]),
+      [['Teapot.', 'TEAPOT']],
+    );
     const sso = await t.run('{ failing(kind: "sso") }', { auth });
-    assert.deepEqual(sso.errors.map((e) => [e.message, e.extensions?.code]), [['Account frozen.', 'FORBIDDEN']]);
+    assert.deepEqual(
+      sso.errors.map((e) => [e.message, e.extensions?.code]),
+      [['Account frozen.', 'FORBIDDEN']],
+    );
     // Anything else is masked even without formatSsoError: its text is not for clients.
     const other = await t.run('{ failing(kind: "other") }', { auth });
-    assert.deepEqual(other.errors.map((e) => [e.message, e.extensions?.code]), [['Internal server error.', 'INTERNAL_SERVER_ERROR']]);
+    assert.deepEqual(
+      other.errors.map((e) => [e.message, e.extensions?.code]),
+      [['Internal server error.', 'INTERNAL_SERVER_ERROR']],
+    );
     assert.deepEqual(other.data, { failing: null });
   });
 });
@@ -134,11 +150,16 @@ describe('@policy', () => {
 describe('policy registration', () => {
   it('throws when the schema uses a policy that is not registered, naming field and policy', () => {
     assert.throws(
-      () => applyAuthDirectives(subgraph(SDL, resolvers), { policies: { p1: () => true, p2: () => true, p3: () => true, explodes: () => true } }),
+      () =>
+        applyAuthDirectives(subgraph(SDL, resolvers), {
+          policies: { p1: () => true, p2: () => true, p3: () => true, explodes: () => true },
+        }),
       (error: unknown) =>
         error instanceof SettingsError &&
         error.code === 'INVALID_SETTINGS' &&
-        /@policy on field "(Query\.account|Transaction\.amount)" names policy "account-member", which is not registered/.test(error.message),
+        /@policy on field "(Query\.account|Transaction\.amount)" names policy "account-member", which is not registered/.test(
+          error.message,
+        ),
     );
   });
 
@@ -221,8 +242,13 @@ describe('a policy that fails unexpectedly, in a subgraph with formatSsoError an
 
   before(async () => {
     logs = captureLogs();
-    const resolvers = { Query: { items: () => [{ id: 'i1' }, { id: 'i2' }], checked: () => 'checked', open: () => 'open' }, Item: { secret: () => 'secret' } };
-    t = await serve(applyAuthDirectives(subgraph(sdl, resolvers), { policies }), [errorLogPlugin(logs.logger)], { formatError: formatSsoError });
+    const resolvers = {
+      Query: { items: () => [{ id: 'i1' }, { id: 'i2' }], checked: () => 'checked', open: () => 'open' },
+      Item: { secret: () => 'secret' },
+    };
+    t = await serve(applyAuthDirectives(subgraph(sdl, resolvers), { policies }), [errorLogPlugin(logs.logger)], {
+      formatError: formatSsoError,
+    });
   });
   after(() => t.stop());
 
@@ -231,9 +257,23 @@ describe('a policy that fails unexpectedly, in a subgraph with formatSsoError an
   it('fails the guarded fields with INTERNAL_SERVER_ERROR "Internal server error.", partial results kept, and logs each cause', async () => {
     const before = errorLines().length;
     const result = await t.run('{ open items { id secret } checked(kind: "other") }', { auth: claims() });
-    assert.deepEqual(result.data, { open: 'open', items: [{ id: 'i1', secret: null }, { id: 'i2', secret: null }], checked: null });
-    assert.deepEqual(codes(result), { 'items.0.secret': 'INTERNAL_SERVER_ERROR', 'items.1.secret': 'INTERNAL_SERVER_ERROR', checked: 'INTERNAL_SERVER_ERROR' });
-    assert.ok(result.errors.every((e) => e.message === 'Internal server error.'), JSON.stringify(result.errors));
+    assert.deepEqual(result.data, {
+      open: 'open',
+      items: [
+        { id: 'i1', secret: null },
+        { id: 'i2', secret: null },
+      ],
+      checked: null,
+    });
+    assert.deepEqual(codes(result), {
+      'items.0.secret': 'INTERNAL_SERVER_ERROR',
+      'items.1.secret': 'INTERNAL_SERVER_ERROR',
+      checked: 'INTERNAL_SERVER_ERROR',
+    });
+    assert.ok(
+      result.errors.every((e) => e.message === 'Internal server error.'),
+      JSON.stringify(result.errors),
+    );
     assert.equal(result.status, undefined, 'field errors set no HTTP status');
     assert.ok(!JSON.stringify(result.errors).includes('account_member'), 'the cause reached the client');
     assert.ok(!JSON.stringify(result.errors).includes('stacktrace'), 'a stack reached the client');
@@ -244,12 +284,16 @@ describe('a policy that fails unexpectedly, in a subgraph with formatSsoError an
       ['policies.owner', `${CAUSE} (owner)`, ['items', 0, 'secret']],
       ['policies.owner', `${CAUSE} (owner)`, ['items', 1, 'secret']],
     ]);
-    assert.ok(lines.every((l) => l.err?.stack), 'each cause is logged with its stack');
+    assert.ok(
+      lines.every((l) => l.err?.stack),
+      'each cause is logged with its stack',
+    );
   });
 
   it('keeps ForbiddenError and AuthenticationError as they are, and a database outage SERVICE_UNAVAILABLE', async () => {
     const before = errorLines().length;
-    const run = async (kind: string) => (await t.run(`{ checked(kind: "${kind}") }`, { auth: claims() })).errors.map((e) => [e.message, e.extensions?.code]);
+    const run = async (kind: string) =>
+      (await t.run(`{ checked(kind: "${kind}") }`, { auth: claims() })).errors.map((e) => [e.message, e.extensions?.code]);
     assert.deepEqual(await run('forbidden'), [['Account frozen.', 'FORBIDDEN']]);
     assert.deepEqual(await run('unauthenticated'), [['User inactive or deleted.', 'UNAUTHENTICATED']]);
     assert.equal(errorLines().length, before, 'refusals are no server errors');

@@ -31,7 +31,9 @@ const SDL = `${LINK}
     publicStatus: String
   }
 `;
-const ACCOUNT_MEMBER = { 'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id };
+const ACCOUNT_MEMBER = {
+  'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id,
+};
 
 describe("mode: 'reject'", () => {
   let executed = 0;
@@ -55,13 +57,22 @@ describe("mode: 'reject'", () => {
     const result = await t.run(query, options);
     assert.equal(result.status, status);
     assert.equal(result.data, undefined, 'nothing executed, no data');
-    assert.deepEqual(result.errors.map((e) => [e.message, e.extensions?.code]), [[message, code]]);
+    assert.deepEqual(
+      result.errors.map((e) => [e.message, e.extensions?.code]),
+      [[message, code]],
+    );
     assert.equal(executed, 0);
     return result;
   };
 
   it('refuses an anonymous operation selecting a guarded field with 401 and a challenge', async () => {
-    const result = await refused('{ publicStatus accounts { id } }', {}, 401, 'UNAUTHENTICATED', 'Field "Query.accounts" requires authentication');
+    const result = await refused(
+      '{ publicStatus accounts { id } }',
+      {},
+      401,
+      'UNAUTHENTICATED',
+      'Field "Query.accounts" requires authentication',
+    );
     assert.equal(result.headers.get('www-authenticate'), 'JWT realm="api"');
     await refused('{ account(id: "1") { id } }', {}, 401, 'UNAUTHENTICATED', 'Field "Query.account" requires authentication');
   });
@@ -77,17 +88,26 @@ describe("mode: 'reject'", () => {
   });
 
   it('runs operations whose requirements hold', async () => {
-    const result = await t.run('{ publicStatus account(id: "1") { id balance } }', { auth: claims({ account: '1', scopes: ['accounts:read-balance'] }) });
+    const result = await t.run('{ publicStatus account(id: "1") { id balance } }', {
+      auth: claims({ account: '1', scopes: ['accounts:read-balance'] }),
+    });
     assert.equal(result.status, undefined);
     assert.deepEqual(result.data, { publicStatus: 'ok', account: { id: '1', balance: 100 } });
   });
 
   it('honours @skip and @include with variables', async () => {
-    const query = 'query ($with: Boolean!, $without: Boolean!) { account(id: "1") { id balance @include(if: $with) name @skip(if: $without) } }';
+    const query =
+      'query ($with: Boolean!, $without: Boolean!) { account(id: "1") { id balance @include(if: $with) name @skip(if: $without) } }';
     const auth = claims({ account: '1' });
     const skipped = await t.run(query, { auth, variables: { with: false, without: true } });
     assert.deepEqual(skipped.data, { account: { id: '1' } });
-    await refused(query, { auth, variables: { with: true, without: true } }, 403, 'FORBIDDEN', 'Field "Account.balance" requires one of the scope sets [accounts:read-balance]');
+    await refused(
+      query,
+      { auth, variables: { with: true, without: true } },
+      403,
+      'FORBIDDEN',
+      'Field "Account.balance" requires one of the scope sets [accounts:read-balance]',
+    );
     const fragment = 'query ($skip: Boolean!) { publicStatus ...Guarded @skip(if: $skip) } fragment Guarded on Query { accounts { id } }';
     assert.deepEqual((await t.run(fragment, { variables: { skip: true } })).data, { publicStatus: 'ok' });
     await refused(fragment, { variables: { skip: false } }, 401, 'UNAUTHENTICATED', 'Field "Query.accounts" requires authentication');
@@ -98,15 +118,33 @@ describe("mode: 'reject'", () => {
     const spread = '{ account(id: "1") { ...Money } } fragment Money on Account { ... { balance } }';
     await refused(spread, { auth }, 403, 'FORBIDDEN', 'Field "Account.balance" requires one of the scope sets [accounts:read-balance]');
     const entities = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vault { id } } }';
-    await refused(entities, { variables: { r: [{ __typename: 'Vault', id: 'v' }] } }, 401, 'UNAUTHENTICATED', 'Type "Vault" requires authentication');
+    await refused(
+      entities,
+      { variables: { r: [{ __typename: 'Vault', id: 'v' }] } },
+      401,
+      'UNAUTHENTICATED',
+      'Type "Vault" requires authentication',
+    );
     const inner = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Account { balance } } }';
-    await refused(inner, { auth, variables: { r: [] } }, 403, 'FORBIDDEN', 'Field "Account.balance" requires one of the scope sets [accounts:read-balance]');
+    await refused(
+      inner,
+      { auth, variables: { r: [] } },
+      403,
+      'FORBIDDEN',
+      'Field "Account.balance" requires one of the scope sets [accounts:read-balance]',
+    );
   });
 
   it('demands of a field selected on an interface what its implementations demand', async () => {
     const auth = claims();
     await refused('{ node { secret } }', { auth }, 403, 'FORBIDDEN', 'Field "Node.secret" requires one of the scope sets [notes:secret]');
-    await refused('{ node { ... on Note { secret } } }', { auth }, 403, 'FORBIDDEN', 'Field "Note.secret" requires one of the scope sets [notes:secret]');
+    await refused(
+      '{ node { ... on Note { secret } } }',
+      { auth },
+      403,
+      'FORBIDDEN',
+      'Field "Note.secret" requires one of the scope sets [notes:secret]',
+    );
     const result = await t.run('{ node { id } }', { auth });
     assert.deepEqual(result.data, { node: null });
     assert.deepEqual(result.errors, []);

@@ -83,7 +83,7 @@ describe('extension points', () => {
 
   it('uses the injected getClaims and extractScopes', async () => {
     const schema = applyAuthDirectives(subgraph(`${LINK}\n${SDL}`, resolvers), {
-      getClaims: (context) => ((context as { user?: { claims?: Record<string, unknown> } }).user?.claims ?? null),
+      getClaims: (context) => (context as { user?: { claims?: Record<string, unknown> } }).user?.claims ?? null,
       extractScopes: (c) => String(c.perms ?? '').split(','),
     });
     const t = await serve(schema);

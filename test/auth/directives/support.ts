@@ -38,7 +38,10 @@ export interface Result {
 export interface TestServer {
   server: ApolloServer<Record<string, unknown>>;
   /** Runs an operation with `{ auth, user }` as the context value. */
-  run(query: string, options?: { auth?: Record<string, unknown> | null; user?: unknown; variables?: Record<string, unknown> }): Promise<Result>;
+  run(
+    query: string,
+    options?: { auth?: Record<string, unknown> | null; user?: unknown; variables?: Record<string, unknown> },
+  ): Promise<Result>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +50,11 @@ export async function serve(
   plugins: ApolloServerPlugin<Record<string, unknown>>[] = [],
   options: { formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError } = {},
 ): Promise<TestServer> {
-  const server = new ApolloServer<Record<string, unknown>>({ schema, ...options, plugins: [ApolloServerPluginInlineTraceDisabled(), ...plugins] });
+  const server = new ApolloServer<Record<string, unknown>>({
+    schema,
+    ...options,
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...plugins],
+  });
   await server.start();
   return {
     server,

@@ -44,7 +44,9 @@ class AccountResolver {
   }
 }
 
-const policies = { 'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id };
+const policies = {
+  'account-member': ({ claims: c, args }: { claims: Record<string, unknown>; args: Record<string, unknown> }) => c.account === args.id,
+};
 
 /** type-graphql's federation recipe: build, print with directives, rebuild as a subgraph. */
 async function buildFederatedSchema(): Promise<GraphQLSchema> {

@@ -118,7 +118,10 @@ describe('type-level directives guard the fields returning the type', () => {
     const anonymous = await t.run('{ search { __typename } first { __typename } }');
     assert.deepEqual(anonymous.data, { search: [{ __typename: 'Article' }, null], first: null });
     assert.deepEqual(codes(anonymous), { 'search.1': 'UNAUTHENTICATED', first: 'UNAUTHENTICATED' });
-    assert.equal(anonymous.errors.find((e) => e.path?.[0] === 'first')?.message, 'Field "Query.first" returning "Account" requires authentication');
+    assert.equal(
+      anonymous.errors.find((e) => e.path?.[0] === 'first')?.message,
+      'Field "Query.first" returning "Account" requires authentication',
+    );
     const signedIn = await t.run('{ search { __typename } first { ... on Account { id } } }', { auth: claims() });
     assert.deepEqual(signedIn.data, { search: [{ __typename: 'Article' }, { __typename: 'Account' }], first: { id: '1' } });
   });

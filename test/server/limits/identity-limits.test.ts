@@ -104,11 +104,16 @@ describe('identity service: request limits (defaults)', () => {
     });
 
     it('root fields (limits.maxRootFields = 20): 21 logins in one operation, none of them run', async () => {
-      const logins = Array.from({ length: 21 }, (_, i) => `l${i}: obtainSessionToken(username: "alice", password: "alice-password") { token }`);
+      const logins = Array.from(
+        { length: 21 },
+        (_, i) => `l${i}: obtainSessionToken(username: "alice", password: "alice-password") { token }`,
+      );
       const before = await sessionCount(sso);
       const reply = await post(sso.url, { query: `mutation { ${logins.join(' ')} }` });
       assert.equal(reply.status, 400);
-      assert.deepEqual(errorsOf(reply), [['GRAPHQL_VALIDATION_FAILED', '21 root fields exceed the limit of 20 (setting limits.maxRootFields).']]);
+      assert.deepEqual(errorsOf(reply), [
+        ['GRAPHQL_VALIDATION_FAILED', '21 root fields exceed the limit of 20 (setting limits.maxRootFields).'],
+      ]);
       assert.equal(await sessionCount(sso), before);
     });
 
@@ -133,11 +138,19 @@ describe('identity service: request limits (defaults)', () => {
 
     it('refuses a bigger batch with 400 before any operation runs', async () => {
       const before = await sessionCount(sso);
-      const reply = await post(sso.url, Array.from({ length: 11 }, () => ALICE_LOGIN));
+      const reply = await post(
+        sso.url,
+        Array.from({ length: 11 }, () => ALICE_LOGIN),
+      );
       assert.equal(reply.status, 400);
-      assert.deepEqual(errorsOf(reply), [['BAD_REQUEST', 'A batch of 11 operations exceeds the limit of 10 (setting limits.maxBatchOperations).']]);
+      assert.deepEqual(errorsOf(reply), [
+        ['BAD_REQUEST', 'A batch of 11 operations exceeds the limit of 10 (setting limits.maxBatchOperations).'],
+      ]);
       assert.equal(await sessionCount(sso), before);
-      const ten = await post(sso.url, Array.from({ length: 10 }, () => ({ query: '{ me { username } }' })));
+      const ten = await post(
+        sso.url,
+        Array.from({ length: 10 }, () => ({ query: '{ me { username } }' })),
+      );
       assert.equal(ten.status, 200);
       assert.equal(ten.body.length, 10);
     });
@@ -161,7 +174,8 @@ describe('identity service: request limits (defaults)', () => {
       const reply = await post(sso.url, { query: '{ me { username } }' }, { authorization: `JWT ${'a'.repeat(8193)}` });
       assert.equal(reply.status, 401);
       assert.equal(reply.headers.get('www-authenticate'), 'JWT realm="api"');
-      const message = 'Invalid token header. The token is 8193 characters long, more than the limit of 8192 (setting limits.maxTokenLength).';
+      const message =
+        'Invalid token header. The token is 8193 characters long, more than the limit of 8192 (setting limits.maxTokenLength).';
       assert.deepEqual(errorsOf(reply), [['UNAUTHENTICATED', message]]);
       assert.equal(reply.body.errors[0].extensions.reason, 'TOKEN_TOO_LONG');
       const rest = await post(`${sso.origin}/authorize/`, {}, { authorization: `JWT ${'a'.repeat(8193)}` });
@@ -174,10 +188,14 @@ describe('identity service: request limits (defaults)', () => {
 
     it('headers over Node’s limit (16 KiB): 431 from node:http', async () => {
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request(sso.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${'a'.repeat(20_000)}` } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
+        const req = request(
+          sso.url,
+          { method: 'POST', headers: { 'content-type': 'application/json', authorization: `JWT ${'a'.repeat(20_000)}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
         req.on('error', reject);
         req.end('{"query":"{ me { username } }"}');
       });
@@ -263,7 +281,9 @@ describe('identity service: request limits from settings, in production', () => 
   it('limits.maxBatchOperations', async () => {
     const reply = await post(sso.url, [ALICE_LOGIN, ALICE_LOGIN, ALICE_LOGIN]);
     assert.equal(reply.status, 400);
-    assert.deepEqual(errorsOf(reply), [['BAD_REQUEST', 'A batch of 3 operations exceeds the limit of 2 (setting limits.maxBatchOperations).']]);
+    assert.deepEqual(errorsOf(reply), [
+      ['BAD_REQUEST', 'A batch of 3 operations exceeds the limit of 2 (setting limits.maxBatchOperations).'],
+    ]);
     const two = await post(sso.url, [ALICE_LOGIN, ALICE_LOGIN]);
     assert.equal(two.status, 200);
     assert.equal(two.body.length, 2);

@@ -43,21 +43,40 @@ describe('operationLimitsRule: depth', () => {
       fragment A on Node { child { ...B } }
       fragment B on Node { child { ...A } }`;
     const messages = validate(schema, parse(cycle), [...specifiedRules, operationLimitsRule(DEFAULTS)]).map((e) => e.message);
-    assert.ok(messages.some((m) => m.startsWith('Cannot spread fragment "A" within itself')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('Cannot spread fragment "A" within itself')),
+      messages.join('\n'),
+    );
     assert.deepEqual(refusals(cycle, { maxDepth: 2 }), ['Query depth 3 exceeds the limit of 2 (setting limits.maxDepth).']);
     assert.deepEqual(refusals('{ node { ...Missing } }', { maxDepth: 1 }), []);
   });
 
   it('lets the standard introspection query pass: ofType adds no depth inside introspection', () => {
-    assert.deepEqual(refusals(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }), { maxDepth: 6 }), []);
-    assert.deepEqual(refusals(getIntrospectionQuery(), { maxDepth: 5 }), ['Query depth 6 exceeds the limit of 5 (setting limits.maxDepth).']);
+    assert.deepEqual(
+      refusals(
+        getIntrospectionQuery({
+          descriptions: true,
+          specifiedByUrl: true,
+          directiveIsRepeatable: true,
+          schemaDescription: true,
+          inputValueDeprecation: true,
+        }),
+        { maxDepth: 6 },
+      ),
+      [],
+    );
+    assert.deepEqual(refusals(getIntrospectionQuery(), { maxDepth: 5 }), [
+      'Query depth 6 exceeds the limit of 5 (setting limits.maxDepth).',
+    ]);
     assert.deepEqual(refusals(`{ __type(name: "Node") { ${'ofType { '.repeat(40)}name ${'} '.repeat(40)}} }`, { maxDepth: 2 }), []);
   });
 
   it('counts the rest of introspection, whose types nest without end, and ofType outside it', () => {
     const introspection = `{ __schema { types { ${'fields { type { '.repeat(4)}name ${'} } '.repeat(4)}} } }`;
     assert.deepEqual(refusals(introspection, { maxDepth: 10 }), ['Query depth 11 exceeds the limit of 10 (setting limits.maxDepth).']);
-    assert.deepEqual(refusals('{ node { ofType { ofType { name } } } }', { maxDepth: 3 }), ['Query depth 4 exceeds the limit of 3 (setting limits.maxDepth).']);
+    assert.deepEqual(refusals('{ node { ofType { ofType { name } } } }', { maxDepth: 3 }), [
+      'Query depth 4 exceeds the limit of 3 (setting limits.maxDepth).',
+    ]);
   });
 });
 
@@ -75,14 +94,17 @@ describe('operationLimitsRule: aliases and root fields', () => {
   it('measures each fragment once, so fragments that double at every level are counted, not expanded', () => {
     const levels = 40;
     const fragments = Array.from({ length: levels }, (_, i) =>
-      i === 0 ? 'fragment F0 on Node { x: name y: name }' : `fragment F${i} on Node { child { ...F${i - 1} } ofType { ...F${i - 1} } }`);
+      i === 0 ? 'fragment F0 on Node { x: name y: name }' : `fragment F${i} on Node { child { ...F${i - 1} } ofType { ...F${i - 1} } }`,
+    );
     const query = `{ node { ...F${levels - 1} } }\n${fragments.join('\n')}`;
     assert.deepEqual(refusals(query, { maxDepth: 100 }), [`${2 ** levels} aliases exceed the limit of 30 (setting limits.maxAliases).`]);
   });
 
   it('counts distinct response names at the root, through fragments', () => {
     assert.deepEqual(refusals('{ version version node { id } }', { maxRootFields: 2 }), []);
-    assert.deepEqual(refusals('{ a: version b: version c: version }', { maxRootFields: 2 }), ['3 root fields exceed the limit of 2 (setting limits.maxRootFields).']);
+    assert.deepEqual(refusals('{ a: version b: version c: version }', { maxRootFields: 2 }), [
+      '3 root fields exceed the limit of 2 (setting limits.maxRootFields).',
+    ]);
     const spread = '{ ...Root ...Root ... on Query { nodes { id } } }\nfragment Root on Query { version node { id } }';
     assert.deepEqual(refusals(spread, { maxRootFields: 3 }), []);
     assert.deepEqual(refusals(spread, { maxRootFields: 2 }), ['3 root fields exceed the limit of 2 (setting limits.maxRootFields).']);

@@ -64,7 +64,12 @@ describe('requestLimits: the same limits for any subgraph', () => {
     decoded.push(token);
     return { token: 'auth', uid: 'u1', iss: 'myapp' } as TokenPayload;
   };
-  const settings = resolveSettings({ identity: 'otherapp', verifySessionToken: false, decodeJwtToken, limits: { maxTokenLength: 64, maxDepth: 4 } });
+  const settings = resolveSettings({
+    identity: 'otherapp',
+    verifySessionToken: false,
+    decodeJwtToken,
+    limits: { maxTokenLength: 64, maxDepth: 4 },
+  });
   let production: { url: string; stop: () => Promise<void> };
   let development: { url: string; stop: () => Promise<void> };
 
@@ -81,19 +86,29 @@ describe('requestLimits: the same limits for any subgraph', () => {
     const reply = await post(production.url, { query: '{ node { child { child { child { name } } } } }' });
     assert.equal(reply.status, 400);
     assert.equal(reply.body.data, undefined);
-    assert.deepEqual(reply.body.errors.map((e: any) => [e.extensions.code, e.message]), [
-      ['GRAPHQL_VALIDATION_FAILED', 'Query depth 5 exceeds the limit of 4 (setting limits.maxDepth).'],
-    ]);
-    assert.deepEqual((await post(production.url, { query: '{ node { child { child { name } } } }' })).body, { data: { node: { child: { child: { name: 'n' } } } } });
+    assert.deepEqual(
+      reply.body.errors.map((e: any) => [e.extensions.code, e.message]),
+      [['GRAPHQL_VALIDATION_FAILED', 'Query depth 5 exceeds the limit of 4 (setting limits.maxDepth).']],
+    );
+    assert.deepEqual((await post(production.url, { query: '{ node { child { child { name } } } }' })).body, {
+      data: { node: { child: { child: { name: 'n' } } } },
+    });
   });
 
   it('refuses a token longer than limits.maxTokenLength with 401 before decoding it', async () => {
     const reply = await post(production.url, { query: '{ whoami }' }, { authorization: `JWT ${'a'.repeat(65)}` });
     assert.equal(reply.status, 401);
     assert.equal(reply.headers.get('www-authenticate'), 'JWT realm="api"');
-    assert.deepEqual(reply.body.errors.map((e: any) => [e.extensions.code, e.extensions.reason, e.message]), [
-      ['UNAUTHENTICATED', 'TOKEN_TOO_LONG', 'Invalid token header. The token is 65 characters long, more than the limit of 64 (setting limits.maxTokenLength).'],
-    ]);
+    assert.deepEqual(
+      reply.body.errors.map((e: any) => [e.extensions.code, e.extensions.reason, e.message]),
+      [
+        [
+          'UNAUTHENTICATED',
+          'TOKEN_TOO_LONG',
+          'Invalid token header. The token is 65 characters long, more than the limit of 64 (setting limits.maxTokenLength).',
+        ],
+      ],
+    );
     assert.deepEqual(decoded, []);
     const fits = await post(production.url, { query: '{ whoami }' }, { authorization: `JWT ${'a'.repeat(64)}` });
     assert.deepEqual(fits.body, { data: { whoami: 'u1' } });
@@ -103,7 +118,10 @@ describe('requestLimits: the same limits for any subgraph', () => {
   it('leaves batching off: a batch is answered 400', async () => {
     const reply = await post(production.url, [{ query: '{ version }' }, { query: '{ version }' }]);
     assert.equal(reply.status, 400);
-    assert.deepEqual(reply.body.errors.map((e: any) => [e.extensions.code, e.message]), [['BAD_REQUEST', 'Operation batching disabled.']]);
+    assert.deepEqual(
+      reply.body.errors.map((e: any) => [e.extensions.code, e.message]),
+      [['BAD_REQUEST', 'Operation batching disabled.']],
+    );
   });
 
   it('keeps CSRF prevention on: a simple GET is refused 400', async () => {

@@ -31,6 +31,7 @@ export function missingScopes(subject: string, sets: NameSets, refusal: Refusal 
 /** `FORBIDDEN`: `Field "Query.account" requires policy "account-member"` (or one of several sets). */
 export function deniedByPolicy(subject: string, sets: NameSets): GraphQLError {
   const only = sets.length === 1 && sets[0].length === 1 ? sets[0][0] : undefined;
-  const message = only !== undefined ? `${subject} requires policy "${only}"` : `${subject} requires one of the policy sets ${formatSets(sets)}`;
+  const message =
+    only !== undefined ? `${subject} requires policy "${only}"` : `${subject} requires one of the policy sets ${formatSets(sets)}`;
   return toGraphQLError(new ForbiddenError(message), FIELD_ERROR);
 }

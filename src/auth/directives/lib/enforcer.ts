@@ -119,7 +119,12 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
     return false;
   };
 
-  const policiesFrom = (requirements: readonly Requirement[], input: PolicyInput<unknown>, subject: string, from: number): void | Promise<void> => {
+  const policiesFrom = (
+    requirements: readonly Requirement[],
+    input: PolicyInput<unknown>,
+    subject: string,
+    from: number,
+  ): void | Promise<void> => {
     for (let i = from; i < requirements.length; i += 1) {
       const requirement = requirements[i]!;
       if (requirement.kind !== 'policy') continue;
@@ -136,7 +141,14 @@ export function createEnforcer<TContext>(options: AuthDirectivesOptions<TContext
 
   const checkPolicies = (requirements: readonly Requirement[], claims: Claims, user: unknown, target: Target): void | Promise<void> => {
     if (!requirements.some((r) => r.kind === 'policy')) return;
-    const input: PolicyInput<unknown> = { claims, user, args: target.args, parent: target.parent, context: target.context, info: target.info };
+    const input: PolicyInput<unknown> = {
+      claims,
+      user,
+      args: target.args,
+      parent: target.parent,
+      context: target.context,
+      info: target.info,
+    };
     return policiesFrom(requirements, input, target.subject, 0);
   };
 

@@ -80,16 +80,18 @@ export interface FieldGuard {
  */
 export function guardField(config: FieldConfig, guard: FieldGuard, enforcer: Enforcer): FieldConfig {
   const subject = `Field "${guard.coordinate}"`;
-  const wrap = (resolve: Resolver, checkResult: boolean): Resolver => (parent, args, context, info) => {
-    const target: Target = { subject, parent, args, context, info };
-    const run = () => {
-      const result = resolve(parent, args, context, info);
-      if (!checkResult || !guard.runtime) return result;
-      return checkRuntimeTypes(result, info.returnType, guard.runtime, target, enforcer);
+  const wrap =
+    (resolve: Resolver, checkResult: boolean): Resolver =>
+    (parent, args, context, info) => {
+      const target: Target = { subject, parent, args, context, info };
+      const run = () => {
+        const result = resolve(parent, args, context, info);
+        if (!checkResult || !guard.runtime) return result;
+        return checkRuntimeTypes(result, info.returnType, guard.runtime, target, enforcer);
+      };
+      const pending = enforcer.enforce(guard.requirements, target);
+      return pending ? pending.then(run) : run();
     };
-    const pending = enforcer.enforce(guard.requirements, target);
-    return pending ? pending.then(run) : run();
-  };
   return {
     ...config,
     resolve: wrap(config.resolve ?? defaultFieldResolver, true),

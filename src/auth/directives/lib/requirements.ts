@@ -50,12 +50,13 @@ const NONE: readonly Requirement[] = [];
 const FEDERATION_ROOT_FIELDS = new Set(['_service', '_entities']);
 
 function parseSets(value: unknown, directive: string, where: string): NameSets {
-  const sets = Array.isArray(value)
-    ? value.map((set: unknown) => (typeof set === 'string' ? [set] : set))
-    : undefined;
+  const sets = Array.isArray(value) ? value.map((set: unknown) => (typeof set === 'string' ? [set] : set)) : undefined;
   const valid = (set: unknown): set is string[] => Array.isArray(set) && set.every((name) => typeof name === 'string');
   if (!sets || sets.length === 0 || !sets.every(valid)) {
-    throw new SsoError('INVALID_SETTINGS', `@${directive} on ${where} needs a non-empty list of lists of names, got ${JSON.stringify(value)}.`);
+    throw new SsoError(
+      'INVALID_SETTINGS',
+      `@${directive} on ${where} needs a non-empty list of lists of names, got ${JSON.stringify(value)}.`,
+    );
   }
   return sets;
 }
@@ -86,7 +87,9 @@ export function buildRequirementIndex(schema: GraphQLSchema, names: DirectiveNam
   };
 
   const userTypes = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__'));
-  const composites = userTypes.filter((type) => isObjectType(type) || isInterfaceType(type)) as (GraphQLObjectType | GraphQLInterfaceType)[];
+  const composites = userTypes.filter((type) => isObjectType(type) || isInterfaceType(type)) as (
+    GraphQLObjectType | GraphQLInterfaceType
+  )[];
 
   const ownTypes = new Map<string, readonly Requirement[]>();
   for (const type of userTypes) {

@@ -57,7 +57,10 @@ function invalidMessage(value: unknown, type: GraphQLInputType, graphQLMessage: 
  * one, `""` for a required text one (`This field may not be blank.`), a value of the wrong kind.
  * Values are coerced by their GraphQL types; fields that are not arguments are ignored.
  */
-export function argumentValues(fields: Record<string, unknown>, args: readonly GraphQLArgument[]): { values: Record<string, unknown>; errors: FieldErrors } {
+export function argumentValues(
+  fields: Record<string, unknown>,
+  args: readonly GraphQLArgument[],
+): { values: Record<string, unknown>; errors: FieldErrors } {
   const values: Record<string, unknown> = {};
   const errors: FieldErrors = {};
   for (const arg of args) {

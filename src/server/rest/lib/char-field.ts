@@ -18,7 +18,12 @@ export interface CharFieldOptions {
  * blank, null, not text (numbers are taken as text), then the length and NUL-character validators.
  * Returns the value, or `undefined` after recording the field's errors in `errors`.
  */
-export function charField(fields: Record<string, unknown>, name: string, errors: FieldErrors, options: CharFieldOptions = {}): string | undefined {
+export function charField(
+  fields: Record<string, unknown>,
+  name: string,
+  errors: FieldErrors,
+  options: CharFieldOptions = {},
+): string | undefined {
   const { required = true, allowBlank = false, allowNull = false, trim = true, maxLength } = options;
   const value = fields[name];
   if (value === undefined) return required ? addFieldError(errors, name, 'This field is required.') : (options.default ?? '');
@@ -29,7 +34,8 @@ export function charField(fields: Record<string, unknown>, name: string, errors:
   if (typeof value !== 'string' && typeof value !== 'number') return addFieldError(errors, name, 'Not a valid string.');
   const text = trim ? String(value).trim() : String(value);
   const before = errors[name]?.length ?? 0;
-  if (maxLength !== undefined && text.length > maxLength) addFieldError(errors, name, `Ensure this field has no more than ${maxLength} characters.`);
+  if (maxLength !== undefined && text.length > maxLength)
+    addFieldError(errors, name, `Ensure this field has no more than ${maxLength} characters.`);
   if (text.includes('\0')) addFieldError(errors, name, 'Null characters are not allowed.');
   return (errors[name]?.length ?? 0) === before ? text : undefined;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IdentityContext, IdentityServices } from '../../../identity/services.js';
+import type { IdentityContext, IdentityComponents } from '../../../identity/components.js';
 import { serverErrorLog } from '../../../lib/hooks.js';
 import { requestErrorOf } from '../../http/request-errors.js';
 import { DrfResponse, drfAnswer } from './errors.js';
@@ -8,7 +8,7 @@ import { fieldsOf, parseDrfBody, PARSED_MEDIA_TYPES } from './request.js';
 
 /** What the REST views of the identity service are built with. */
 export interface RestViewOptions {
-  services: IdentityServices;
+  services: IdentityComponents;
   /** The identity service's context function: the `Authorization` header is verified as for GraphQL. */
   context: (req: IncomingMessage) => Promise<IdentityContext>;
 }
@@ -27,7 +27,10 @@ export interface DrfView {
 const ALLOW = 'POST, OPTIONS';
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return reply.code(status).headers({ ...headers, allow: ALLOW }).send(body);
+  return reply
+    .code(status)
+    .headers({ ...headers, allow: ALLOW })
+    .send(body);
 }
 
 /**
@@ -45,7 +48,9 @@ export function drfViews(views: DrfView[], { services, context }: RestViewOption
   const contexts = new WeakMap<FastifyRequest, IdentityContext>();
   return async (scope: FastifyInstance): Promise<void> => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer) => parseDrfBody(request.headers['content-type'], body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer) =>
+      parseDrfBody(request.headers['content-type'], body),
+    );
     scope.setErrorHandler((error, request, reply) => {
       const answer = drfAnswer(requestErrorOf(error, services.settings.limits.maxBodyBytes), scheme);
       if (answer.internal) {
@@ -65,7 +70,8 @@ export function drfViews(views: DrfView[], { services, context }: RestViewOption
     });
     for (const { path, name, description, post } of views) {
       scope.all(path, async (request, reply) => {
-        if (request.method === 'OPTIONS') return send(reply, 200, { name, description, renders: ['application/json'], parses: PARSED_MEDIA_TYPES });
+        if (request.method === 'OPTIONS')
+          return send(reply, 200, { name, description, renders: ['application/json'], parses: PARSED_MEDIA_TYPES });
         if (request.method !== 'POST') throw new DrfResponse(405, { detail: `Method "${request.method}" not allowed.` });
         return send(reply, 200, await post(contexts.get(request)!, fieldsOf(request.body)));
       });

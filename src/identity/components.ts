@@ -11,7 +11,7 @@ import { SessionService, type SessionServiceOptions } from './session-service.js
 import { UserService } from './user-service.js';
 
 /** What the identity service's resolvers work with; created once per service, not per request. */
-export interface IdentityServices {
+export interface IdentityComponents {
   settings: SsoSettings;
   keys: KeyStore;
   orm: MikroORM;
@@ -26,18 +26,18 @@ export interface IdentityServices {
 }
 
 export type IdentityContext = SsoContext<User> & {
-  services: IdentityServices;
+  services: IdentityComponents;
   /** The request's logger: it carries the request's `requestId`. */
   logger: Logger;
 };
 
-export function createIdentityServices(
+export function createIdentityComponents(
   settings: SsoSettings,
   keys: KeyStore,
   orm: MikroORM,
   options: SessionServiceOptions = {},
   throttleOptions: LoginThrottleOptions = {},
-): IdentityServices {
+): IdentityComponents {
   const sessionCache = new SessionCache({ ttl: settings.sessionCacheTtl * 1000, now: options.now });
   const users = new UserService(orm, settings, sessionCache);
   const sessions = new SessionService(orm, settings, users, sessionCache, options);
