@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuthorizationPayload, type PayloadInput } from '../../src/index.js';
+import { createSessionPayload, type PayloadInput } from '../../src/index.js';
 import { SessionToken } from '../../src/identity-exports.js';
 import { startServe } from '../support/cli.js';
 import { payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
@@ -10,10 +10,10 @@ import { payloadOf, startIdentity, type TestIdentity } from '../support/identity
 const MY_SESSIONS = '{ mySessions { id clientId ipAddress userAgent createdAt lastUsedAt current } }';
 const ME = '{ me { username } }';
 
-/** Administrators get the admin scope in their authorization tokens. */
+/** Administrators get the admin scope in their session tokens: session management takes those. */
 function withAdminScope(input: PayloadInput) {
   const username = (input.user as { username?: string }).username;
-  return { ...createAuthorizationPayload(input), scopes: username === 'root' ? ['sso:admin'] : [] };
+  return { ...createSessionPayload(input), scopes: username === 'root' ? ['sso:admin'] : [] };
 }
 
 describe('session lifecycle', () => {
@@ -22,7 +22,7 @@ describe('session lifecycle', () => {
   const ids: Record<string, string> = {};
 
   before(async () => {
-    sso = await startIdentity({ createAuthorizationPayload: withAdminScope }, { sessions: { now: () => Date.now() + clock } });
+    sso = await startIdentity({ createSessionPayload: withAdminScope }, { sessions: { now: () => Date.now() + clock } });
     for (const name of ['alice', 'bob', 'root']) ids[name] = (await sso.createUser(name, `${name}-password`)).id;
   });
   after(() => sso.close());
@@ -84,8 +84,7 @@ describe('session lifecycle', () => {
 
   it('lets a holder of the admin scope list and revoke anyone’s sessions', async () => {
     const bob = await sso.login('bob', 'bob-password', { clientId: 'bob-laptop' });
-    const rootSession = await sso.login('root', 'root-password');
-    const admin = (await sso.mint(rootSession)).body.data!.obtainAuthorizationToken.token;
+    const admin = await sso.login('root', 'root-password');
     assert.deepEqual(payloadOf(admin).scopes, ['sso:admin']);
     const list = await sso.graphql(`{ sessions(userId: "${ids.bob}") { id current } }`, { token: admin });
     const listed = (list.body.data!.sessions as { id: string; current: boolean }[]).map((s) => s.id);

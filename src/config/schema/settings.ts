@@ -71,7 +71,7 @@ const SETTING_ENTRIES = {
    * by GraphQL and handed to `createAuthorizationPayload` as `args`.
    */
   authorizationArgs: v.optional(v.nullable(hook<new () => object>('must be a type-graphql @ArgsType() class')), null),
-  /** The scope that lets a token's holder list and revoke any user's sessions; `null`: nobody. */
+  /** The scope that lets a session token's holder list and revoke any user's sessions (`createSessionPayload` puts it there); `null`: nobody. */
   adminScope: v.optional(v.nullable(name), 'sso:admin'),
   /** Seconds a session may go unused before it is refused; `null`: no idle limit (precision: about a minute). */
   sessionIdleTimeout: v.optional(v.nullable(v.pipe(v.number(IDLE_TIMEOUT), v.finite(IDLE_TIMEOUT), v.minValue(60, IDLE_TIMEOUT))), null),

@@ -1,12 +1,22 @@
 import 'reflect-metadata';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { SCOPES } from '../../jwt/claims.js';
+import { AuthenticationError } from '../../errors.js';
+import { SCOPES, TOKEN_SESSION } from '../../jwt/claims.js';
 import type { SessionToken } from '../entities/session-token.js';
 import type { IdentityContext } from '../components.js';
 import type { SessionActor } from '../session-service.js';
 import { SessionType } from './types.js';
 
+/**
+ * The caller, who must present a **session** token: authorization tokens are handed to every
+ * subgraph, so one that leaked there must not list, revoke or end sessions (`TOKEN_TYPE_INVALID`,
+ * as for `obtainAuthorizationToken` and `changePassword`). An administrator is a session token whose
+ * `scopes` hold `adminScope` (put there by `createSessionPayload`).
+ */
 function actorOf({ auth, services }: IdentityContext): SessionActor {
+  if (auth!.token !== TOKEN_SESSION) {
+    throw new AuthenticationError('TOKEN_TYPE_INVALID', 'A session token is required to manage sessions; an authorization token cannot.');
+  }
   const { adminScope } = services.settings;
   const scopes = Array.isArray(auth![SCOPES]) ? (auth![SCOPES] as unknown[]) : [];
   return { userId: String(auth!.uid), sessionId: String(auth!.sid), admin: adminScope !== null && scopes.includes(adminScope) };
