@@ -1,4 +1,4 @@
-import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import type { RequestInfo, SessionAuthenticator, SsoSettings } from '../config/settings.js';
 import { isDatabaseUnavailable } from '../lib/database-unavailable.js';
 import { AuthenticationError, ForbiddenError, InputError } from '../errors.js';
@@ -6,7 +6,7 @@ import type { TokenPayload } from '../jwt/claims.js';
 import { SessionToken } from './entities/session-token.js';
 import type { User } from './entities/user.js';
 import type { SessionCache } from './session-cache.js';
-import type { UserService } from './user-service.js';
+import { INVALID_CREDENTIALS_MESSAGE, type UserService } from './user-service.js';
 import { isUuid } from './lib/uuid.js';
 
 export interface SessionServiceOptions {
@@ -43,26 +43,71 @@ export class SessionService implements SessionAuthenticator {
    * The session a login yields. Like the original, an active session of the same user, client id
    * and user agent is reused (and re-issued) rather than piling up rows; one past
    * `sessionExpiration` or `sessionIdleTimeout` is not.
+   *
+   * One transaction, the user's row locked first: the session is created only if the user is
+   * still active with the `credentialVersion` read with the password (`user`), so a new password,
+   * a deactivation or a revoke-all that committed meanwhile refuses the login
+   * (`INVALID_CREDENTIALS`), and one that commits later finds the session to revoke. Past
+   * `maxSessionsPerUser`, the user's least recently used sessions are revoked in the same
+   * transaction, so concurrent logins cannot exceed it.
    */
   async obtain(user: User, clientId: string, request: RequestInfo): Promise<SessionToken> {
-    const em = this.orm.em.fork();
-    const now = new Date(this.now());
-    const where = { user: user.id, clientId, userAgent: request.userAgent, ...this.activeAt(now.getTime()) } as FilterQuery<SessionToken>;
-    let session = await em.findOne(SessionToken, where, { orderBy: { createdAt: 'desc' } });
-    if (session) {
-      session.version += 1;
-    } else {
-      session = em.create(SessionToken, {
-        user: em.getReference('User', user.id) as User,
-        clientId,
-        userAgent: request.userAgent,
-        createdAt: now,
+    const revoked: string[] = [];
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        const [current] = await em.execute<{ credential_version: number; is_active: boolean }[]>(
+          `select "credential_version", "is_active" from "users" where "id" = ? for no key update`,
+          [user.id],
+        );
+        if (!current || !current.is_active || current.credential_version !== user.credentialVersion) {
+          throw new AuthenticationError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+        }
+        const now = new Date(this.now());
+        const where = {
+          user: user.id,
+          clientId,
+          userAgent: request.userAgent,
+          ...this.activeAt(now.getTime()),
+        } as FilterQuery<SessionToken>;
+        let session = await em.findOne(SessionToken, where, { orderBy: { createdAt: 'desc' } });
+        if (session) {
+          session.version += 1;
+        } else {
+          session = em.create(SessionToken, {
+            user: em.getReference('User', user.id) as User,
+            clientId,
+            userAgent: request.userAgent,
+            createdAt: now,
+          });
+        }
+        session.ipAddress = request.ip;
+        session.lastUsedAt = now;
+        await em.flush();
+        revoked.push(...(await this.revokeBeyondCap(em, user.id, session.id, now)));
+        return session;
       });
+    } finally {
+      for (const id of revoked) this.cache.evictSession(id);
     }
-    session.ipAddress = request.ip;
-    session.lastUsedAt = now;
-    await em.flush();
-    return session;
+  }
+
+  /**
+   * Revokes the user's active sessions past `maxSessionsPerUser`, least recently used first,
+   * never `keep` (the session just obtained); returns their ids. The revocation notifies
+   * `sso_session` as every other does, so other processes drop them from their caches.
+   */
+  private async revokeBeyondCap(em: EntityManager, userId: string, keep: string, now: Date): Promise<string[]> {
+    const cap = this.settings.maxSessionsPerUser;
+    if (cap === null) return [];
+    const active = await em.find(
+      SessionToken,
+      { user: userId, id: { $ne: keep }, ...this.activeAt(now.getTime()) } as FilterQuery<SessionToken>,
+      { fields: ['id'], orderBy: { lastUsedAt: 'desc nulls last', createdAt: 'desc' }, offset: cap - 1 },
+    );
+    if (active.length === 0) return [];
+    const ids = active.map((session) => session.id);
+    await em.nativeUpdate(SessionToken, { id: { $in: ids }, revokedAt: null }, { revokedAt: now });
+    return ids;
   }
 
   /** An unrevoked, unexpired session of this user, for minting authorization tokens from it. */
@@ -131,7 +176,11 @@ export class SessionService implements SessionAuthenticator {
     }
   }
 
-  /** Revokes every active session of a user (the actor's own unless an administrator), perhaps but one. */
+  /**
+   * Revokes every active session of a user (the actor's own unless an administrator), perhaps but
+   * one. The user's `credentialVersion` is bumped in the same transaction, so a login whose
+   * password check began before cannot create its session after.
+   */
   async revokeAll(actor: SessionActor, options: { userId?: string; except?: string } = {}): Promise<number> {
     const userId = options.userId ?? actor.userId;
     if (userId !== actor.userId && !actor.admin) throw new ForbiddenError("Only an administrator may revoke another user's sessions.");
@@ -139,7 +188,10 @@ export class SessionService implements SessionAuthenticator {
     const where: FilterQuery<SessionToken> = { user: userId, revokedAt: null };
     if (options.except) where.id = { $ne: options.except };
     try {
-      return await this.orm.em.fork().nativeUpdate(SessionToken, where, { revokedAt: new Date(this.now()) });
+      return await this.orm.em.fork().transactional(async (em) => {
+        await em.execute(`update "users" set "credential_version" = "credential_version" + 1 where "id" = ?`, [userId]);
+        return em.nativeUpdate(SessionToken, where, { revokedAt: new Date(this.now()) });
+      });
     } finally {
       this.cache.evictUser(userId);
     }

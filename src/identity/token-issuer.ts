@@ -144,14 +144,17 @@ export async function changePassword(
     );
   }
   // The current password is asked again, so a stolen token alone cannot take the account over.
+  let checked: User;
   try {
-    await verifyCredentials(services, user.username, currentPassword, request);
+    checked = await verifyCredentials(services, user.username, currentPassword, request);
   } catch (error) {
     if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
       throw new AuthenticationError('INVALID_CREDENTIALS', 'The current password is not correct.');
     }
     throw error;
   }
-  await services.users.setPassword(user.id, newPassword);
-  return signSessionToken(services, user, typeof auth.cid === 'string' ? auth.cid : '', request);
+  // Only over the credentials just checked: a change that ended the user's sessions meanwhile
+  // (an administrator's new password, a deactivation) is not overridden by the old password.
+  const { user: changed } = await services.users.replacePassword(user.id, newPassword, { ifCredentialVersion: checked.credentialVersion });
+  return signSessionToken(services, changed, typeof auth.cid === 'string' ? auth.cid : '', request);
 }

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/postgresql';
 import type { SsoSettings } from '../config/settings.js';
 import { AuthenticationError, InputError } from '../errors.js';
 import { SessionToken } from './entities/session-token.js';
@@ -67,6 +67,8 @@ export class UserService {
   /**
    * The user these credentials belong to. Unknown user, wrong password and inactive user fail
    * alike, with one bcrypt comparison each, so neither the message nor the time tells them apart.
+   * The user is read (with its `credentialVersion`) before the password is compared: a session
+   * created from it must still find that version (`SessionService.obtain`).
    */
   async verifyCredentials(username: string, password: string): Promise<User> {
     const em = this.orm.em.fork();
@@ -74,8 +76,13 @@ export class UserService {
     const valid = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
     if (!user || !valid || !user.isActive) throw new AuthenticationError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
     if (hashRounds(user.passwordHash) !== this.settings.passwordHashRounds) {
-      user.passwordHash = await hashPassword(password, this.settings.passwordHashRounds);
-      await em.flush();
+      // Only over the hash that was compared: a password changed meanwhile is not put back.
+      const passwordHash = await hashPassword(password, this.settings.passwordHashRounds);
+      await em.nativeUpdate(
+        User,
+        { id: user.id, passwordHash: user.passwordHash, credentialVersion: user.credentialVersion },
+        { passwordHash },
+      );
     }
     return user;
   }
@@ -86,9 +93,26 @@ export class UserService {
 
   /** Sets a new password and revokes every session of the user; returns how many were revoked. */
   async setPassword(userId: string, password: string): Promise<number> {
+    return (await this.replacePassword(userId, password)).revoked;
+  }
+
+  /**
+   * Sets a new password and revokes every session of the user, in one transaction; returns how
+   * many were revoked and the user as changed (its new `credentialVersion`, to create the caller's
+   * next session from). With `ifCredentialVersion`, only if no other change ended the user's
+   * sessions since that version was read with the current password (else `INVALID_CREDENTIALS`).
+   */
+  async replacePassword(
+    userId: string,
+    password: string,
+    { ifCredentialVersion }: { ifCredentialVersion?: number } = {},
+  ): Promise<{ revoked: number; user: User }> {
     if (typeof password !== 'string' || password.length === 0) throw new InputError('Password must not be empty.');
     const passwordHash = await hashPassword(password, this.settings.passwordHashRounds);
     return this.changeAndRevoke(userId, (user) => {
+      if (ifCredentialVersion !== undefined && user.credentialVersion !== ifCredentialVersion) {
+        throw new AuthenticationError('INVALID_CREDENTIALS', 'The current password is not correct.');
+      }
       user.passwordHash = passwordHash;
       return true;
     });
@@ -96,21 +120,29 @@ export class UserService {
 
   /** Activates or deactivates a user; deactivation revokes every session of the user. */
   async setActive(userId: string, isActive: boolean): Promise<number> {
-    return this.changeAndRevoke(userId, (user) => {
+    const { revoked } = await this.changeAndRevoke(userId, (user) => {
       user.isActive = isActive;
       return !isActive;
     });
+    return revoked;
   }
 
-  private async changeAndRevoke(userId: string, change: (user: User) => boolean): Promise<number> {
+  /**
+   * Changes the user, its row locked, and, when `change` says so, bumps its `credentialVersion`
+   * and revokes its sessions in the same transaction: a login that read the former version
+   * cannot create a session afterwards, and one that created it first sees it revoked here.
+   */
+  private async changeAndRevoke(userId: string, change: (user: User) => boolean): Promise<{ revoked: number; user: User }> {
     try {
       return await this.orm.em.fork().transactional(async (em) => {
-        const user = /^[0-9a-f-]{36}$/i.test(userId) ? await em.findOne(User, { id: userId }) : null;
+        const user = isUuid(userId) ? await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
         if (!user) throw new InputError('No such user.', 'NOT_FOUND');
         const revoke = change(user);
+        if (revoke) user.credentialVersion += 1;
         await em.flush();
-        if (!revoke) return 0;
-        return em.nativeUpdate(SessionToken, { user: userId, revokedAt: null }, { revokedAt: new Date() });
+        if (!revoke) return { revoked: 0, user };
+        const revoked = await em.nativeUpdate(SessionToken, { user: userId, revokedAt: null }, { revokedAt: new Date() });
+        return { revoked, user };
       });
     } finally {
       this.sessionCache?.evictUser(userId);

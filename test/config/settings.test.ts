@@ -77,6 +77,7 @@ describe('resolveSettings: defaults', () => {
       authorizationArgs: null,
       adminScope: 'sso:admin',
       sessionIdleTimeout: null,
+      maxSessionsPerUser: 100,
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
       metrics: true,

@@ -76,6 +76,12 @@ const SETTING_ENTRIES = {
   /** Seconds a session may go unused before it is refused; `null`: no idle limit (precision: about a minute). */
   sessionIdleTimeout: v.optional(v.nullable(v.pipe(v.number(IDLE_TIMEOUT), v.finite(IDLE_TIMEOUT), v.minValue(60, IDLE_TIMEOUT))), null),
   /**
+   * Active sessions a user may have; a login past it revokes the user's least recently used ones
+   * (in the transaction that creates the session, so concurrent logins cannot exceed it). `null`:
+   * no limit.
+   */
+  maxSessionsPerUser: v.optional(v.nullable(wholeNumber('sessions', 1, '; null for no limit')), 100),
+  /**
    * Seconds a checked session is remembered by a process. Revocations reach every process at once
    * through PostgreSQL LISTEN/NOTIFY; without it (e.g. the embedded database) nothing is cached.
    * `0`: never cache.

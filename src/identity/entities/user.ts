@@ -4,7 +4,7 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/postgres
 
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'id' | 'email' | 'isActive' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'email' | 'isActive' | 'credentialVersion' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -20,6 +20,13 @@ export class User {
 
   @Property({ default: true })
   isActive: boolean = true;
+
+  /**
+   * Bumped by every change that ends the user's sessions (password, deactivation, revoking all);
+   * a login creates its session only if it is still the one read with the password.
+   */
+  @Property({ default: 1 })
+  credentialVersion: number = 1;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
