@@ -29,12 +29,29 @@ export interface LoginAttempt {
 
 type Limits = NonNullable<SsoSettings['loginThrottle']>;
 
+/** A digest of the parts, so that what was typed (sometimes a password, in the wrong field) is never kept. */
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(JSON.stringify(parts), 'utf8').digest('hex');
+}
+
 /**
- * Limits failed logins per username and per client address, across every process of the service.
- * Each attempt is counted before its password is evaluated, so concurrent attempts cannot
- * overtake the count; past the free attempts, each further one waits a back-off that doubles.
- * A refused attempt runs no bcrypt. A success forgets the username's count and takes the
- * attempt back from the address's. Known and unknown usernames are counted alike.
+ * Limits failed logins across every process of the service, so that they cannot be turned against
+ * the users they protect:
+ *
+ * - per username *and* client address (`usernameAttempts`): a guesser's address is slowed down
+ *   without slowing the user down anywhere else;
+ * - per username from all addresses together (`usernameTotalAttempts`, far higher, counted in
+ *   fixed windows): guesses spread over many addresses; one address alone can never reach it;
+ * - per client address over all usernames (`ipAttempts`);
+ * - the current password of `changePassword`, per user (`usernameAttempts`): only holders of the
+ *   user's session tokens count there, so failed logins never block it.
+ *
+ * A username is counted exactly as the user lookup compares it (letter case included): a login
+ * can reset the counts of its own username only. Each attempt is counted before its password is
+ * evaluated, so concurrent attempts cannot overtake the count; past the free attempts, each
+ * further one waits a back-off that doubles. A refused attempt runs no bcrypt. A success forgets
+ * the counts of its username (or user) and takes the attempt back from the address's. Known and
+ * unknown usernames are counted alike.
  */
 export class LoginThrottle {
   private readonly now: () => number;
@@ -42,7 +59,7 @@ export class LoginThrottle {
 
   constructor(
     private readonly store: ThrottleStore,
-    private readonly limits: Pick<Limits, 'usernameAttempts' | 'ipAttempts'>,
+    private readonly limits: Pick<Limits, 'usernameAttempts' | 'usernameTotalAttempts' | 'ipAttempts'>,
     private readonly options: LoginThrottleOptions & { pruneInterval?: number } = {},
   ) {
     this.now = options.now ?? Date.now;
@@ -50,12 +67,29 @@ export class LoginThrottle {
   }
 
   /**
-   * Runs `verify` (the password check) if the attempt may go ahead and returns its result;
-   * otherwise throws `TooManyRequestsError` without running it. A `verify` that throws counts
-   * as a failed attempt.
+   * Runs `verify` (the password check of a login) if the attempt may go ahead and returns its
+   * result; otherwise throws `TooManyRequestsError` without running it. A `verify` that throws
+   * counts as a failed attempt.
    */
-  async attempt<T>(attempt: LoginAttempt, verify: () => Promise<T>): Promise<T> {
-    const keys = this.keysOf(attempt);
+  attempt<T>({ username, ip }: LoginAttempt, verify: () => Promise<T>): Promise<T> {
+    const keys: ThrottleKey[] = [
+      { kind: 'username_ip', key: digest(username, ip ?? ''), freeAttempts: this.limits.usernameAttempts },
+      { kind: 'username', key: digest(username), freeAttempts: this.limits.usernameTotalAttempts, fixedWindow: true },
+    ];
+    // Last: a success takes its attempt back from the address once it has forgotten the others.
+    if (ip !== null) keys.push({ kind: 'ip', key: ip, freeAttempts: this.limits.ipAttempts });
+    return this.run(keys, verify);
+  }
+
+  /**
+   * As `attempt`, for the current password `changePassword` asks of a logged-in user: counted per
+   * user only, so that nobody without the user's session token can make it wait.
+   */
+  attemptCurrentPassword<T>(userId: string, verify: () => Promise<T>): Promise<T> {
+    return this.run([{ kind: 'password', key: digest(userId), freeAttempts: this.limits.usernameAttempts }], verify);
+  }
+
+  private async run<T>(keys: ThrottleKey[], verify: () => Promise<T>): Promise<T> {
     const refusals = await this.store.reserve(keys, this.now()).catch((error: unknown) => {
       // PostgreSQL down answers as every query does then; the one message clients see for it.
       const unavailable = databaseUnavailableError(error);
@@ -69,7 +103,7 @@ export class LoginThrottle {
     }
     const result = await verify();
     try {
-      for (const key of keys) await (key.kind === 'username' ? this.store.reset(key) : this.store.refund(key));
+      for (const key of keys) await (key.kind === 'ip' ? this.store.refund(key) : this.store.reset(key));
     } catch (error) {
       // The login stands; the counts stay stricter than they should until the window forgets them.
       this.options.logger?.warn({ err: error }, 'login throttle: could not record a successful login');
@@ -85,17 +119,6 @@ export class LoginThrottle {
   async close(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.store.close();
-  }
-
-  /**
-   * The username is kept as a digest of its lowercased form: one count for every spelling, and
-   * the table never holds what was typed (sometimes a password, typed in the wrong field).
-   */
-  private keysOf({ username, ip }: LoginAttempt): ThrottleKey[] {
-    const name = createHash('sha256').update(username.normalize('NFC').toLowerCase(), 'utf8').digest('hex');
-    const keys: ThrottleKey[] = [{ kind: 'username', key: name, freeAttempts: this.limits.usernameAttempts }];
-    if (ip !== null) keys.push({ kind: 'ip', key: ip, freeAttempts: this.limits.ipAttempts });
-    return keys;
   }
 
   private async pruneQuietly(): Promise<void> {

@@ -124,7 +124,7 @@ export async function issueAuthorizationToken(
 /**
  * Changes the password of the user of a session token: every session of the user is revoked,
  * and a new session token for the same client is returned, so the caller stays logged in.
- * The current password is checked through the login throttle, as a login's is.
+ * The current password is checked through the login throttle, counted per user: failed logins by anyone else never make it wait.
  */
 export async function changePassword(
   services: IdentityComponents,
@@ -144,9 +144,11 @@ export async function changePassword(
     );
   }
   // The current password is asked again, so a stolen token alone cannot take the account over.
+  // Its attempts are counted per user: failed logins of others never make the user wait here.
   let checked: User;
   try {
-    checked = await verifyCredentials(services, user.username, currentPassword, request);
+    const verify = () => services.users.verifyCredentials(user.username, currentPassword);
+    checked = await (services.loginThrottle ? services.loginThrottle.attemptCurrentPassword(user.id, verify) : verify());
   } catch (error) {
     if (error instanceof AuthenticationError && error.code === 'INVALID_CREDENTIALS') {
       throw new AuthenticationError('INVALID_CREDENTIALS', 'The current password is not correct.');

@@ -85,7 +85,7 @@ describe('resolveSettings: defaults', () => {
       introspection: null,
       databaseTimeout: 5,
       shutdownDelay: 0,
-      loginThrottle: { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
+      loginThrottle: { usernameAttempts: 5, usernameTotalAttempts: 50, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
       redisUrl: null,
       entities: [],
       migrations: [],
@@ -332,6 +332,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   it('loginThrottle: null or limits, completed from the defaults; redisUrl: a redis URL', () => {
     assert.deepEqual(resolveSettings({ loginThrottle: { ipAttempts: 500, backoff: { max: 60 } } }).loginThrottle, {
       usernameAttempts: 5,
+      usernameTotalAttempts: 139,
       ipAttempts: 500,
       backoff: { base: 1, max: 60 },
       window: 3600,
@@ -342,13 +343,13 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
       invalid(
         { loginThrottle: value },
         'loginThrottle',
-        /must be null or an object \{ usernameAttempts, ipAttempts, backoff: \{ base, max \}, window \}/,
+        /must be null or an object \{ usernameAttempts, usernameTotalAttempts, ipAttempts, backoff: \{ base, max \}, window \}/,
       );
     // Each option is named by its path, as the limits are.
     invalid(
       { loginThrottle: { attempts: 5 } },
       'loginThrottle.attempts',
-      /unknown option \(options: usernameAttempts, ipAttempts, backoff, window\)$/,
+      /unknown option \(options: usernameAttempts, usernameTotalAttempts, ipAttempts, backoff, window\)$/,
     );
     for (const value of [0, 2.5, '5', -1]) {
       invalid(
@@ -373,6 +374,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
       invalid({ loginThrottle: { window } }, 'loginThrottle.window', /must be a number of seconds, at least backoff.max$/);
     assert.deepEqual(resolveSettings({ loginThrottle: { backoff: { base: 30, max: 30 }, window: 30 } }).loginThrottle, {
       usernameAttempts: 5,
+      usernameTotalAttempts: 50,
       ipAttempts: 100,
       backoff: { base: 30, max: 30 },
       window: 30,

@@ -59,7 +59,7 @@ describe('login throttle (Redis store, redisUrl)', () => {
     assert.equal(await attempt(sso.url, 'rita', 'wrong', '192.0.2.1'), 'UNAUTHENTICATED');
     const rows = await sso.db.orm.em.fork().execute(`select count(*)::int as n from "login_throttle"`);
     assert.equal(rows[0]!.n, 0);
-    assert.equal((await redis.keys(`${prefix}*`)).length, 2, 'one key for the username, one for the address');
+    assert.equal((await redis.keys(`${prefix}*`)).length, 3, 'one key for the username, one for the address, one for both');
   });
 
   it('two services share the counts: of 20 concurrent attempts through both, 3 are evaluated', async () => {

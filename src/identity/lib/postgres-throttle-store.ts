@@ -11,7 +11,8 @@ interface Row {
 }
 
 /**
- * Counts in table `login_throttle`, one row per key. A reservation locks its rows (in one order,
+ * Counts in table `login_throttle`, one row per key; `updated_at` is its last counted attempt (for
+ * a `fixedWindow` key, its first), and a row a window older than that is forgotten. A reservation locks its rows (in one order,
  * so two reservations cannot deadlock) and decides within one transaction.
  */
 export class PostgresThrottleStore implements ThrottleStore {
@@ -36,21 +37,19 @@ export class PostgresThrottleStore implements ThrottleStore {
       const counts = sorted.map((key) => {
         const row = rows.find((r) => r.kind === key.kind && r.key === key.key)!;
         const forgotten = row.updated_at <= now - this.timing.window;
-        return { key, failures: forgotten ? 0 : row.failures, nextAt: forgotten ? 0 : (row.next_at ?? 0) };
+        return { key, forgotten, failures: forgotten ? 0 : row.failures, nextAt: forgotten ? 0 : (row.next_at ?? 0) };
       });
       const refusals = counts
         .filter(({ key, failures, nextAt }) => failures >= key.freeAttempts && nextAt > now)
         .map(({ key, nextAt }) => ({ kind: key.kind, wait: nextAt - now }));
       if (refusals.length > 0) return refusals;
-      for (const { key, failures } of counts) {
+      for (const { key, failures, forgotten } of counts) {
         const wait = backoffAfter(failures + 1, key.freeAttempts, this.timing);
-        await em.execute(`update "login_throttle" set "failures" = ?, "next_at" = ?, "updated_at" = ? where "kind" = ? and "key" = ?`, [
-          failures + 1,
-          wait > 0 ? new Date(now + wait) : null,
-          at,
-          key.kind,
-          key.key,
-        ]);
+        // `updated_at` is the last counted attempt, or for a fixed window its first.
+        await em.execute(
+          `update "login_throttle" set "failures" = ?, "next_at" = ?, "updated_at" = coalesce(?, "updated_at") where "kind" = ? and "key" = ?`,
+          [failures + 1, wait > 0 ? new Date(now + wait) : null, key.fixedWindow && !forgotten ? null : at, key.kind, key.key],
+        );
       }
       return [];
     });

@@ -3,30 +3,31 @@ import type { ThrottleKey, ThrottleRefusal, ThrottleStore, ThrottleTiming } from
 
 /**
  * One script decides a whole reservation, so Redis runs it atomically. A key is a hash of
- * `f` (attempts counted), `t` (no further attempt before, ms) and `u` (last counted, ms); it
- * expires a window after its last counted attempt. Same rules as `backoffAfter`.
- * KEYS: the keys; ARGV: now, window, base, max, then each key's free attempts.
+ * `f` (attempts counted), `t` (no further attempt before, ms) and `u` (last counted, ms; for a
+ * fixed-window key, first counted); it expires a window after `u`. Same rules as `backoffAfter`.
+ * KEYS: the keys; ARGV: now, window, base, max, then each key's free attempts and fixed-window flag.
  * Returns the refusing keys' positions (1-based) and waits, flattened; nothing when counted.
  */
 const RESERVE = `
 local now, window, base, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local counts, refusals = {}, {}
+local counts, starts, refusals = {}, {}, {}
 for i, key in ipairs(KEYS) do
   local row = redis.call('HMGET', key, 'f', 't', 'u')
   local f, t, u = tonumber(row[1]) or 0, tonumber(row[2]) or 0, tonumber(row[3]) or 0
-  if u <= now - window then f, t = 0, 0 end
-  if f >= tonumber(ARGV[4 + i]) and t > now then
+  if u <= now - window then f, t, u = 0, 0, now end
+  if f >= tonumber(ARGV[3 + 2 * i]) and t > now then
     refusals[#refusals + 1] = i
     refusals[#refusals + 1] = t - now
   end
-  counts[i] = f
+  counts[i], starts[i] = f, u
 end
 if #refusals > 0 then return refusals end
 for i, key in ipairs(KEYS) do
-  local f, free, t = counts[i] + 1, tonumber(ARGV[4 + i]), 0
+  local f, free, t, u = counts[i] + 1, tonumber(ARGV[3 + 2 * i]), 0, now
   if f >= free then t = now + math.min(max, base * 2 ^ (f - free)) end
-  redis.call('HSET', key, 'f', f, 't', t, 'u', now)
-  redis.call('PEXPIRE', key, window)
+  if ARGV[4 + 2 * i] == '1' then u = starts[i] end
+  redis.call('HSET', key, 'f', f, 't', t, 'u', u)
+  redis.call('PEXPIRE', key, math.max(1, u + window - now))
 end
 return {}
 `;
@@ -58,7 +59,7 @@ export class RedisThrottleStore implements ThrottleStore {
       window,
       backoffBase,
       backoffMax,
-      ...keys.map((key) => key.freeAttempts),
+      ...keys.flatMap((key) => [key.freeAttempts, key.fixedWindow ? 1 : 0]),
     )) as number[];
     const refusals: ThrottleRefusal[] = [];
     for (let i = 0; i < answer.length; i += 2) refusals.push({ kind: keys[answer[i]! - 1]!.kind, wait: answer[i + 1]! });

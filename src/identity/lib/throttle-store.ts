@@ -1,12 +1,21 @@
-/** What a login attempt is counted against: a username or a client address. */
-export type ThrottleKind = 'username' | 'ip';
+/**
+ * What a login attempt is counted against: a username from one client address (`username_ip`),
+ * a username from all addresses together (`username`), a client address over all usernames
+ * (`ip`), or the current password of `changePassword`, per user (`password`).
+ */
+export type ThrottleKind = 'username_ip' | 'username' | 'ip' | 'password';
 
 export interface ThrottleKey {
   kind: ThrottleKind;
-  /** The client address, or a digest of the username. */
+  /** The client address, or a digest (of the username, of the username and address, of the user id). */
   key: string;
   /** Attempts let through before the back-off starts. */
   freeAttempts: number;
+  /**
+   * The count is forgotten a window after its *first* counted attempt, rather than a window
+   * after its last: attempts trickling in can never keep it growing.
+   */
+  fixedWindow?: boolean;
 }
 
 /** How the wait grows and when counts are forgotten, in milliseconds. */
