@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -24,17 +25,17 @@ async function until(condition: () => Promise<boolean>, what: string, timeout = 
  * waits on it to take its attempt back, before creating its session. The pause is proven, not
  * assumed: the login must be seen waiting on the lock, or the test fails.
  */
-async function pauseAfterPasswordCheck(sso: TestIdentity, address: string, username: string, password: string) {
+async function pauseAfterPasswordCheck(sso: TestIdentity, row: { kind: string; key: string }, send: () => Promise<GraphQLResponse>) {
   const locker = new pg.Client({ connectionString: sso.databaseUrl });
   const observer = new pg.Client({ connectionString: sso.databaseUrl });
   await Promise.all([locker.connect(), observer.connect()]);
   const counted = async () =>
-    ((await locker.query(`select 1 from "login_throttle" where "kind" = 'ip' and "key" = $1`, [address])).rowCount ?? 0) > 0;
-  assert.equal(await counted(), false, 'each scenario logs in from an address of its own');
-  const pending = sso.graphql(LOGIN, { variables: { username, password }, headers: { 'x-forwarded-for': address } });
+    ((await locker.query(`select 1 from "login_throttle" where "kind" = $1 and "key" = $2`, [row.kind, row.key])).rowCount ?? 0) > 0;
+  assert.equal(await counted(), false, 'each scenario counts on a throttle row of its own');
+  const pending = send();
   await until(counted, 'the login attempt is counted');
   await locker.query('begin');
-  await locker.query(`select 1 from "login_throttle" where "kind" = 'ip' and "key" = $1 for update`, [address]);
+  await locker.query(`select 1 from "login_throttle" where "kind" = $1 and "key" = $2 for update`, [row.kind, row.key]);
   await until(async () => {
     // Read outside the locking transaction: within one, pg_stat_activity is a snapshot.
     const { rows } = await observer.query<{ n: number }>(
@@ -52,6 +53,13 @@ async function pauseAfterPasswordCheck(sso: TestIdentity, address: string, usern
       return pending;
     },
   };
+}
+
+/** A login from `address` (of its own), paused once its password is checked, on its address's throttle row. */
+function pauseLogin(sso: TestIdentity, address: string, username: string, password: string) {
+  return pauseAfterPasswordCheck(sso, { kind: 'ip', key: address }, () =>
+    sso.graphql(LOGIN, { variables: { username, password }, headers: { 'x-forwarded-for': address } }),
+  );
 }
 
 /**
@@ -86,7 +94,7 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
 
   it('a paused login completes when nothing changes (control)', async () => {
     await sso.createUser('carl', 'carl-password');
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'carl', 'carl-password');
+    const login = await pauseLogin(sso, nextAddress(), 'carl', 'carl-password');
     const response = await login.resume();
     const token = response.body.data?.obtainSessionToken?.token as string;
     assert.ok(token, JSON.stringify(response.body));
@@ -96,7 +104,7 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
   it('changePassword (GraphQL) committed while the login was paused', async () => {
     await sso.createUser('dora', 'dora-password');
     const victim = await sso.login('dora', 'dora-password', { headers: { 'x-forwarded-for': '198.51.100.1' } });
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'dora', 'dora-password');
+    const login = await pauseLogin(sso, nextAddress(), 'dora', 'dora-password');
     const changed = await sso.graphql(CHANGE_PASSWORD, {
       variables: { c: 'dora-password', n: 'dora-new-password' },
       token: victim,
@@ -109,7 +117,7 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
 
   it('graphql-sso users set-password committed while the login was paused', async () => {
     await sso.createUser('emil', 'emil-password');
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'emil', 'emil-password');
+    const login = await pauseLogin(sso, nextAddress(), 'emil', 'emil-password');
     const run = await runCli(['users', 'set-password', '--username', 'emil', '--password-stdin'], { env, input: 'emil-new-password\n' });
     assert.equal(run.code, 0, run.stderr);
     await assertNoSurvivingSession(await login.resume());
@@ -117,7 +125,7 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
 
   it('graphql-sso users deactivate committed while the login was paused', async () => {
     await sso.createUser('fern', 'fern-password');
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'fern', 'fern-password');
+    const login = await pauseLogin(sso, nextAddress(), 'fern', 'fern-password');
     const run = await runCli(['users', 'deactivate', '--username', 'fern'], { env });
     assert.equal(run.code, 0, run.stderr);
     const response = await login.resume();
@@ -127,10 +135,34 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
     await assertNoSurvivingSession(response);
   });
 
+  it("changePassword with a stolen session cannot override an administrator's reset that committed after its password check", async () => {
+    const { id } = await sso.createUser('ivy', 'ivy-password');
+    const stolen = await sso.login('ivy', 'ivy-password', { headers: { 'x-forwarded-for': nextAddress() } });
+    // changePassword counts its current password per user (a digest of the user id), on a row of its own.
+    const row = {
+      kind: 'password',
+      key: createHash('sha256')
+        .update(JSON.stringify([id]))
+        .digest('hex'),
+    };
+    const change = await pauseAfterPasswordCheck(sso, row, () =>
+      sso.graphql(CHANGE_PASSWORD, { variables: { c: 'ivy-password', n: 'taken-over' }, token: stolen }),
+    );
+    const reset = await runCli(['users', 'set-password', '--username', 'ivy', '--password-stdin'], { env, input: 'ivy-reset\n' });
+    assert.equal(reset.code, 0, reset.stderr);
+    const answer = await change.resume();
+    assert.equal(answer.body.data?.changePassword ?? null, null, JSON.stringify(answer.body));
+    assert.equal(answer.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    const attempt = (password: string) =>
+      sso.graphql(LOGIN, { variables: { username: 'ivy', password }, headers: { 'x-forwarded-for': nextAddress() } });
+    assert.equal((await attempt('taken-over')).body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', "the thief's password was not set");
+    assert.ok((await attempt('ivy-reset')).body.data?.obtainSessionToken?.token, "the administrator's stands");
+  });
+
   it('revokeAllSessions committed while the login was paused', async () => {
     await sso.createUser('gus', 'gus-password');
     const victim = await sso.login('gus', 'gus-password', { headers: { 'x-forwarded-for': '198.51.100.2' } });
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'gus', 'gus-password');
+    const login = await pauseLogin(sso, nextAddress(), 'gus', 'gus-password');
     const revoked = await sso.graphql('mutation { revokeAllSessions }', { token: victim });
     assert.equal(revoked.body.data?.revokeAllSessions, 1, JSON.stringify(revoked.body));
     await assertNoSurvivingSession(await login.resume());
@@ -139,7 +171,7 @@ describe('security: a login racing a credential change', { skip: !process.env.TE
   it('revokeAllSessions(exceptCurrent: true) — "log out everywhere else" — committed while the login was paused', async () => {
     await sso.createUser('hope', 'hope-password');
     const victim = await sso.login('hope', 'hope-password', { headers: { 'x-forwarded-for': '198.51.100.3' } });
-    const login = await pauseAfterPasswordCheck(sso, nextAddress(), 'hope', 'hope-password');
+    const login = await pauseLogin(sso, nextAddress(), 'hope', 'hope-password');
     const revoked = await sso.graphql('mutation { revokeAllSessions(exceptCurrent: true) }', { token: victim });
     assert.equal(revoked.body.data?.revokeAllSessions, 0, JSON.stringify(revoked.body));
     await assertNoSurvivingSession(await login.resume());
