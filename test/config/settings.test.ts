@@ -203,9 +203,11 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('switches that are not booleans', () => {
-    for (const setting of ['verifySignature', 'verifyExpiration', 'verifyIssuer', 'verifyAudience', 'verifySessionToken', 'trustProxy']) {
+    for (const setting of ['verifySignature', 'verifyExpiration', 'verifyIssuer', 'verifyAudience', 'verifySessionToken']) {
       for (const value of ['true', 1, null]) invalid({ [setting]: value }, setting, /must be true or false/);
     }
+    // trustProxy also takes hop counts and addresses (test/security/trusted-proxy.test.ts).
+    for (const value of ['true', null, -1]) invalid({ trustProxy: value }, 'trustProxy', /must be false, true, a number of proxy hops/);
   });
 
   it('lifetimes and leeway: numbers of seconds, not negative, lifetimes above 0', () => {

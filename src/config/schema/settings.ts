@@ -8,6 +8,7 @@ import type { ApplicationEntity, ApplicationMigration, AuthenticatePayload, Crea
 import type { DecodeJwtToken, EncodeJwtToken } from '../../jwt/options.js';
 import { algorithm, algorithms } from './algorithms.js';
 import { jwksUrls, keyFiles } from './key-sources.js';
+import { trustProxy } from './http.js';
 import { limits } from './limits.js';
 import { loginThrottle } from './login-throttle.js';
 import { flag, hook, name, names, plainObject, positiveSeconds, seconds, url, wholeNumber } from './values.js';
@@ -62,8 +63,12 @@ const SETTING_ENTRIES = {
   jwksUrls: v.optional(jwksUrls, () => ({})),
   /** The `Authorization` header scheme, compared case-insensitively. */
   authenticateHeader: v.optional(v.pipe(v.string(AUTH_SCHEME), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, AUTH_SCHEME)), 'JWT'),
-  /** Read the client IP from `X-Forwarded-For` (only behind a proxy you trust). */
-  trustProxy: v.optional(flag, false),
+  /**
+   * The proxies whose `X-Forwarded-For` tells the client's address: `false` (none: the socket's
+   * peer is the client), `true` (every peer), a number of hops, or their addresses and CIDR
+   * ranges. The client is the rightmost address that is not trusted, as Express's proxy-addr says.
+   */
+  trustProxy: v.optional(trustProxy, false),
   /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
   passwordHashRounds: v.optional(v.pipe(v.number(ROUNDS), v.integer(ROUNDS), v.minValue(4, ROUNDS), v.maxValue(31, ROUNDS)), 12),
   /**
