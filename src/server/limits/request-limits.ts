@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import type { SsoSettings } from '../../config/settings.js';
 import { requireFeature } from '../../lib/optional-packages.js';
+import { entitiesLimitPlugin } from './entities-limit-plugin.js';
 import { operationLimitsRule } from './operation-limits-rule.js';
 
 /** Apollo Server options, to spread into `new ApolloServer({ ... })`. */
@@ -22,7 +23,8 @@ export interface RequestLimitsOptions {
 
 /**
  * The Apollo Server options that hold a subgraph to `settings.limits` and `settings.introspection`:
- * query depth, aliases and root fields as a validation rule (HTTP 400), CSRF prevention on, and,
+ * query depth, aliases and root fields as a validation rule (HTTP 400), entity representations
+ * per operation (`limits.maxEntities`, HTTP 400) as a plugin, CSRF prevention on, and,
  * when introspection is off (by default where `NODE_ENV` is `production`), no landing page either.
  * The token length limit is `createSsoContext`'s; the body size is the HTTP server's (Apollo's
  * `startStandaloneServer` takes 50 MB, Express its `json({ limit })`).
@@ -42,7 +44,7 @@ export function requestLimits<TContext extends BaseContext = BaseContext>(
     introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: introspection ? [] : [landingPageDisabled<TContext>()],
+    plugins: [entitiesLimitPlugin<TContext>(settings.limits.maxEntities), ...(introspection ? [] : [landingPageDisabled<TContext>()])],
   };
 }
 
