@@ -73,6 +73,7 @@ describe('resolveSettings: defaults', () => {
       // Not in the original:
       jwksUrls: {},
       trustProxy: false,
+      trustedOrigins: [],
       passwordHashRounds: 12,
       authorizationArgs: null,
       adminScope: 'sso:admin',
@@ -80,8 +81,18 @@ describe('resolveSettings: defaults', () => {
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
       metrics: true,
-      limits: { maxBodyBytes: 1_048_576, maxTokenLength: 8192, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxBatchOperations: 10 },
+      limits: {
+        maxBodyBytes: 1_048_576,
+        maxTokenLength: 8192,
+        maxDepth: 15,
+        maxAliases: 30,
+        maxRootFields: 20,
+        maxBatchOperations: 10,
+        maxEntities: 100,
+      },
       introspection: null,
+      suggestions: null,
+      federationTraces: null,
       databaseTimeout: 5,
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
@@ -240,7 +251,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
       invalid(
         { limits: value },
         'limits',
-        /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations\)/,
+        /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations, maxEntities\)/,
       );
     invalid({ limits: { maxDeph: 8 } }, 'limits.maxDeph', /unknown limit \(the limits are maxBodyBytes, /);
     const units = {

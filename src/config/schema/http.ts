@@ -27,3 +27,21 @@ export const trustProxy = v.custom<TrustProxy>(
   (value) => trustProxyIssue(value) === null,
   (issue) => trustProxyIssue(issue.input)!,
 );
+
+const ORIGIN = 'must be a list of origins such as "https://app.example.com" (scheme, host and port only)';
+
+function isOrigin(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `trustedOrigins`: the origins, besides the service's own, whose browser pages may post forms
+ * to the REST endpoints (Django's `CSRF_TRUSTED_ORIGINS`). An entry is named by its index.
+ */
+export const trustedOrigins = v.pipe(v.array(v.custom<string>(isOrigin, ORIGIN), ORIGIN));
