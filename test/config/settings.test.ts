@@ -74,6 +74,7 @@ describe('resolveSettings: defaults', () => {
       jwksUrls: {},
       trustProxy: false,
       trustedOrigins: [],
+      host: null,
       passwordHashRounds: 12,
       authorizationArgs: null,
       adminScope: 'sso:admin',

@@ -76,6 +76,12 @@ const SETTING_ENTRIES = {
    * are not concerned: browsers send them cross-origin only after a CORS preflight.
    */
   trustedOrigins: v.optional(trustedOrigins, () => []),
+  /**
+   * The address `graphql-sso serve` listens on (`--host` overrides it), e.g. `127.0.0.1` when only
+   * a gateway on the same machine may reach the service. `null`: every interface, so that gateways
+   * on other machines (and containers' port mappings) reach it.
+   */
+  host: v.optional(v.nullable(name), null),
   /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
   passwordHashRounds: v.optional(v.pipe(v.number(ROUNDS), v.integer(ROUNDS), v.minValue(4, ROUNDS), v.maxValue(31, ROUNDS)), 12),
   /**
