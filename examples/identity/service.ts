@@ -57,6 +57,9 @@ export async function startDemoIdentity(options: DemoIdentityOptions): Promise<D
     createAuthorizationPayload,
     migrations: [Migration20261128100000AccountMember],
     passwordHashRounds: options.passwordHashRounds ?? 12,
+    // The demo's gateway runs on this machine: its X-Forwarded-For names the clients. In
+    // production, list your gateways' and load balancers' addresses instead.
+    trustProxy: 'loopback',
   });
   const db = await openIdentityDatabase({ settings, url: options.databaseUrl ?? null, dataDir: options.dataDir, logger: options.logger });
   try {

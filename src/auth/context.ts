@@ -15,6 +15,7 @@ import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
 import { LazyUser } from './lazy-user.js';
 import { requestInfo } from './request-info.js';
+import { compileTrustProxy } from '../lib/trusted-proxies.js';
 
 /** The GraphQL context every graphql-sso service builds. */
 export interface SsoContext<TUser = unknown> {
@@ -81,8 +82,15 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
       : settings.verifiedTokenCacheSize > 0
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
+  const trust = compileTrustProxy(settings.trustProxy);
   return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
-    const request = requestInfo(req, settings.trustProxy);
+    let request: RequestInfo;
+    try {
+      request = requestInfo(req, trust);
+    } catch (error) {
+      // A forwarded address that is no address: the request is refused (400), not its token.
+      throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
+    }
     try {
       const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
         maxTokenLength: settings.limits.maxTokenLength,

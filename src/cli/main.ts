@@ -48,7 +48,7 @@ program
     'run the identity service (POST /graphql, GET /.well-known/jwks.json, GET /healthz, GET /readyz); SIGHUP reloads its key files, SIGTERM drains',
   )
   .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default(4000).argParser(port))
-  .option('--host <host>', 'interface to listen on (default: all)')
+  .option('--host <host>', 'interface to listen on (default: the host setting, else all)')
   .option('-c, --config <file>', CONFIG_HELP)
   .option('--no-migrate', 'do not apply pending migrations at start-up')
   .addOption(

@@ -43,7 +43,7 @@ export async function servePrimary(options: ServeOptions, logger: Logger): Promi
     workers: options.workers,
     logger,
     onListening: ({ address, port: listening }) => {
-      const shown = [options.host, address].find((host) => host && host !== '0.0.0.0' && host !== '::') ?? 'localhost';
+      const shown = [options.host ?? settings.host, address].find((host) => host && host !== '0.0.0.0' && host !== '::') ?? 'localhost';
       const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${listening}/graphql`;
       logger.info({ url, workers: options.workers }, 'Identity service ready');
       process.stdout.write(startBanner(url));
@@ -62,7 +62,7 @@ export async function serveProcess(options: ServeOptions, logger: Logger): Promi
     if (options.migrate && !worker) await applyMigrations(db, logger);
     const service = await IdentityService.create({ settings, orm: db.orm, logger });
     if (worker) nameWorkerInResponses(service.server);
-    const url = await service.listen(options.port, options.host);
+    const url = await service.listen(options.port, options.host ?? settings.host ?? undefined);
     logger.info({ url, database: db.describe(), identity: settings.identity }, worker ? 'Worker ready' : 'Identity service ready');
     // SIGHUP: read the config again and swap in its keys; one reload at a time, in order.
     let reloading = Promise.resolve();

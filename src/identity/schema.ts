@@ -8,6 +8,7 @@ import type { SsoSettings } from '../config/settings.js';
 import { MeResolver } from './graphql/me-resolver.js';
 import { SessionResolver } from './graphql/session-resolver.js';
 import { createTokenResolver } from './graphql/token-resolver.js';
+import { resolveUserReference } from './graphql/user-reference.js';
 import type { IdentityContext } from './components.js';
 
 /** The Federation 2 version and directives the identity subgraph declares. */
@@ -39,7 +40,7 @@ export async function buildIdentitySchema(
   const userResolvers = (resolvers.User ?? {}) as Record<string, unknown>;
   resolvers.User = {
     ...userResolvers,
-    __resolveReference: (reference: { id: string }, { services }: IdentityContext) => services.users.findById(reference.id),
+    __resolveReference: resolveUserReference,
   };
   for (const [type, fields] of Object.entries(options.resolverMap ?? {})) {
     resolvers[type] = { ...(resolvers[type] as object), ...(fields as object) } as never;

@@ -23,6 +23,7 @@ import { createHttpApp } from './http/create-app.js';
 import { registerIdentityRoutes, type Readiness } from './http/identity-routes.js';
 import { requestLimits } from './limits/request-limits.js';
 import { DatabaseReadiness } from './lib/database-readiness.js';
+import { noStorePlugin } from './plugins/no-store.js';
 import { serviceUnavailableStatusPlugin } from './plugins/service-unavailable-status.js';
 
 export interface IdentityServiceOptions {
@@ -136,6 +137,7 @@ export class IdentityService {
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         errorLogPlugin<IdentityContext>(logger),
         serviceUnavailableStatusPlugin(),
+        noStorePlugin<IdentityContext>(),
         ...limits.plugins,
       ],
     });

@@ -73,6 +73,8 @@ describe('resolveSettings: defaults', () => {
       // Not in the original:
       jwksUrls: {},
       trustProxy: false,
+      trustedOrigins: [],
+      host: null,
       passwordHashRounds: 12,
       authorizationArgs: null,
       adminScope: 'sso:admin',
@@ -81,8 +83,18 @@ describe('resolveSettings: defaults', () => {
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
       metrics: true,
-      limits: { maxBodyBytes: 1_048_576, maxTokenLength: 8192, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxBatchOperations: 10 },
+      limits: {
+        maxBodyBytes: 1_048_576,
+        maxTokenLength: 8192,
+        maxDepth: 15,
+        maxAliases: 30,
+        maxRootFields: 20,
+        maxBatchOperations: 10,
+        maxEntities: 100,
+      },
       introspection: null,
+      suggestions: null,
+      federationTraces: null,
       databaseTimeout: 5,
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, usernameTotalAttempts: 50, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
@@ -204,9 +216,11 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
   });
 
   it('switches that are not booleans', () => {
-    for (const setting of ['verifySignature', 'verifyExpiration', 'verifyIssuer', 'verifyAudience', 'verifySessionToken', 'trustProxy']) {
+    for (const setting of ['verifySignature', 'verifyExpiration', 'verifyIssuer', 'verifyAudience', 'verifySessionToken']) {
       for (const value of ['true', 1, null]) invalid({ [setting]: value }, setting, /must be true or false/);
     }
+    // trustProxy also takes hop counts and addresses (test/security/trusted-proxy.test.ts).
+    for (const value of ['true', null, -1]) invalid({ trustProxy: value }, 'trustProxy', /must be false, true, a number of proxy hops/);
   });
 
   it('lifetimes and leeway: numbers of seconds, not negative, lifetimes above 0', () => {
@@ -239,7 +253,7 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
       invalid(
         { limits: value },
         'limits',
-        /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations\)/,
+        /must be an object of limits \(maxBodyBytes, maxTokenLength, maxDepth, maxAliases, maxRootFields, maxBatchOperations, maxEntities\)/,
       );
     invalid({ limits: { maxDeph: 8 } }, 'limits.maxDeph', /unknown limit \(the limits are maxBodyBytes, /);
     const units = {

@@ -46,8 +46,10 @@ const FILES = README.filter((b) => b.file !== null);
 
 const PASSWORD = 'correct horse battery staple';
 /** What `import('graphql-sso')` must not load: the identity's, the gateway's and telemetry packages. */
+// `@fastify/proxy-addr` and `@fastify/forwarded` (what `trustProxy` is read with: two small pure
+// packages, a runtime dependency) may load; nothing else of Fastify's.
 const HEAVY =
-  /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|@as-integrations|fastify|@fastify|type-graphql)\//;
+  /node_modules\/(@mikro-orm|@electric-sql|bcrypt|ioredis|knex|pg|prom-client|@opentelemetry|@apollo\/gateway|@apollo\/composition|@apollo\/subgraph|@apollo\/server|@as-integrations|fastify|@fastify\/(?!proxy-addr\/|forwarded\/)|type-graphql)\//;
 
 /** The README's `npm i graphql-sso ...` with the tarball for `graphql-sso`. */
 function installArgs(block: CodeBlock, tarball: string): string[] {

@@ -15,6 +15,8 @@ const LIMIT_ENTRIES = {
   maxRootFields: v.optional(wholeNumber('fields', 1), 20),
   /** Most operations in one batched HTTP request (a JSON array of operations) to the identity service. */
   maxBatchOperations: v.optional(wholeNumber('operations', 1), 10),
+  /** Most entity representations (`_entities(representations:)`, what a gateway asks a subgraph for) in one operation. */
+  maxEntities: v.optional(wholeNumber('representations', 1), 100),
 };
 
 const NAMES = Object.keys(LIMIT_ENTRIES).join(', ');

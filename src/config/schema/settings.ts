@@ -8,6 +8,7 @@ import type { ApplicationEntity, ApplicationMigration, AuthenticatePayload, Crea
 import type { DecodeJwtToken, EncodeJwtToken } from '../../jwt/options.js';
 import { algorithm, algorithms } from './algorithms.js';
 import { jwksUrls, keyFiles } from './key-sources.js';
+import { trustedOrigins, trustProxy } from './http.js';
 import { limits } from './limits.js';
 import { loginThrottle } from './login-throttle.js';
 import { flag, hook, name, names, plainObject, positiveSeconds, seconds, url, wholeNumber } from './values.js';
@@ -62,8 +63,25 @@ const SETTING_ENTRIES = {
   jwksUrls: v.optional(jwksUrls, () => ({})),
   /** The `Authorization` header scheme, compared case-insensitively. */
   authenticateHeader: v.optional(v.pipe(v.string(AUTH_SCHEME), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, AUTH_SCHEME)), 'JWT'),
-  /** Read the client IP from `X-Forwarded-For` (only behind a proxy you trust). */
-  trustProxy: v.optional(flag, false),
+  /**
+   * The proxies whose `X-Forwarded-For` tells the client's address: `false` (none: the socket's
+   * peer is the client), `true` (every peer), a number of hops, or their addresses and CIDR
+   * ranges. The client is the rightmost address that is not trusted, as Express's proxy-addr says.
+   */
+  trustProxy: v.optional(trustProxy, false),
+  /**
+   * Origins (`https://app.example.com`) besides the service's own whose pages may post forms
+   * (`application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`, or no type) to the
+   * REST endpoints; a browser's form post from any other origin is refused 403 (CSRF). JSON posts
+   * are not concerned: browsers send them cross-origin only after a CORS preflight.
+   */
+  trustedOrigins: v.optional(trustedOrigins, () => []),
+  /**
+   * The address `graphql-sso serve` listens on (`--host` overrides it), e.g. `127.0.0.1` when only
+   * a gateway on the same machine may reach the service. `null`: every interface, so that gateways
+   * on other machines (and containers' port mappings) reach it.
+   */
+  host: v.optional(v.nullable(name), null),
   /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
   passwordHashRounds: v.optional(v.pipe(v.number(ROUNDS), v.integer(ROUNDS), v.minValue(4, ROUNDS), v.maxValue(31, ROUNDS)), 12),
   /**
@@ -106,6 +124,13 @@ const SETTING_ENTRIES = {
    * `NODE_ENV` is `production` where the service is created.
    */
   introspection: v.optional(v.nullable(flag), null),
+  /** "Did you mean" suggestions in validation errors, which spell out the schema. `null`: off where `NODE_ENV` is `production`. */
+  suggestions: v.optional(v.nullable(flag), null),
+  /**
+   * Federation's inline traces (`ftv1`: per-field timings a gateway asks for with
+   * `apollo-federation-include-trace`). `null`: off where `NODE_ENV` is `production`.
+   */
+  federationTraces: v.optional(v.nullable(flag), null),
   /**
    * Seconds the identity service waits on PostgreSQL at each step of a request: connecting, a
    * free pooled connection, one statement (`statement_timeout`; migrations are exempt). Past it,

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import type { SsoSettings } from '../../config/settings.js';
 import { requireFeature } from '../../lib/optional-packages.js';
+import { entitiesLimitPlugin } from './entities-limit-plugin.js';
 import { operationLimitsRule } from './operation-limits-rule.js';
 
 /** Apollo Server options, to spread into `new ApolloServer({ ... })`. */
@@ -9,9 +10,14 @@ export interface ApolloRequestLimits<TContext extends BaseContext = BaseContext>
   validationRules: ValidationRule[];
   introspection: boolean;
   csrfPrevention: true;
+  /** No "Did you mean" suggestions in validation errors where `suggestions` is off (by default in production). */
+  hideSchemaDetailsFromClientErrors: boolean;
   /** A batch cannot be capped from inside Apollo Server; the identity service caps its own. */
   allowBatchedHttpRequests: false;
-  /** The landing page turned off with introspection; merge with your own plugins. */
+  /**
+   * The `limits.maxEntities` cap; the landing page turned off with introspection; federation's
+   * inline traces (`ftv1`) turned off with `federationTraces`. Merge with your own plugins.
+   */
   plugins: ApolloServerPlugin<TContext>[];
 }
 
@@ -22,8 +28,11 @@ export interface RequestLimitsOptions {
 
 /**
  * The Apollo Server options that hold a subgraph to `settings.limits` and `settings.introspection`:
- * query depth, aliases and root fields as a validation rule (HTTP 400), CSRF prevention on, and,
- * when introspection is off (by default where `NODE_ENV` is `production`), no landing page either.
+ * query depth, aliases and root fields as a validation rule (HTTP 400), entity representations
+ * per operation (`limits.maxEntities`, HTTP 400) as a plugin, CSRF prevention on, and,
+ * when introspection is off (by default where `NODE_ENV` is `production`), no landing page either;
+ * in production also no "Did you mean" suggestions (`suggestions`) and no federation inline
+ * traces (`ftv1`, `federationTraces`) unless the settings turn them on.
  * The token length limit is `createSsoContext`'s; the body size is the HTTP server's (Apollo's
  * `startStandaloneServer` takes 50 MB, Express its `json({ limit })`).
  *
@@ -33,28 +42,36 @@ export interface RequestLimitsOptions {
  * ```
  */
 export function requestLimits<TContext extends BaseContext = BaseContext>(
-  settings: Pick<SsoSettings, 'limits' | 'introspection'>,
+  settings: Pick<SsoSettings, 'limits' | 'introspection'> & Partial<Pick<SsoSettings, 'suggestions' | 'federationTraces'>>,
   { nodeEnv = process.env.NODE_ENV }: RequestLimitsOptions = {},
 ): ApolloRequestLimits<TContext> {
-  const introspection = settings.introspection ?? nodeEnv !== 'production';
+  const production = nodeEnv === 'production';
+  const introspection = settings.introspection ?? !production;
+  const suggestions = settings.suggestions ?? !production;
+  const federationTraces = settings.federationTraces ?? !production;
+  const disabled = introspection && federationTraces ? null : disabledPlugins();
   return {
     validationRules: [operationLimitsRule(settings.limits)],
     introspection,
     csrfPrevention: true,
+    hideSchemaDetailsFromClientErrors: !suggestions,
     allowBatchedHttpRequests: false,
-    plugins: introspection ? [] : [landingPageDisabled<TContext>()],
+    plugins: [
+      entitiesLimitPlugin<TContext>(settings.limits.maxEntities),
+      ...(introspection ? [] : [disabled!.ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<TContext>]),
+      ...(federationTraces ? [] : [disabled!.ApolloServerPluginInlineTraceDisabled() as ApolloServerPlugin<TContext>]),
+    ],
   };
 }
 
 /**
- * Apollo Server's own plugin, loaded only when it is needed, so that importing `graphql-sso`
+ * Apollo Server's own plugins, loaded only when they are needed, so that importing `graphql-sso`
  * loads nothing of Apollo Server (a subgraph on another server has none).
  */
-function landingPageDisabled<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
-  const { ApolloServerPluginLandingPageDisabled } = requireFeature<typeof import('@apollo/server/plugin/disabled')>(
+function disabledPlugins(): typeof import('@apollo/server/plugin/disabled') {
+  return requireFeature<typeof import('@apollo/server/plugin/disabled')>(
     'requestLimits()',
     '@apollo/server/plugin/disabled',
     import.meta.url,
   );
-  return ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<TContext>;
 }

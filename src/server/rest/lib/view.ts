@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IdentityContext, IdentityComponents } from '../../../identity/components.js';
 import { serverErrorLog } from '../../../lib/hooks.js';
 import { requestErrorOf } from '../../http/request-errors.js';
+import { csrfRefusal } from './csrf.js';
 import { DrfResponse, drfAnswer } from './errors.js';
 import { fieldsOf, parseDrfBody, PARSED_MEDIA_TYPES } from './request.js';
 
@@ -27,10 +28,13 @@ export interface DrfView {
 const ALLOW = 'POST, OPTIONS';
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return reply
-    .code(status)
-    .headers({ ...headers, allow: ALLOW })
-    .send(body);
+  return (
+    reply
+      .code(status)
+      // Tokens, and refusals of them: nothing a browser, a proxy or a CDN may keep.
+      .headers({ ...headers, allow: ALLOW, 'cache-control': 'no-store' })
+      .send(body)
+  );
 }
 
 /**
@@ -61,6 +65,8 @@ export function drfViews(views: DrfView[], { services, context }: RestViewOption
     });
     scope.addHook('onRequest', async (request, reply) => {
       if (request.method !== 'POST') return;
+      const forgery = csrfRefusal(request.headers, services.settings.trustedOrigins);
+      if (forgery !== null) return send(reply, 403, { detail: forgery });
       try {
         contexts.set(request, await context(request.raw));
       } catch (error) {
