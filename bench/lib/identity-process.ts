@@ -180,8 +180,8 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
 
 /** The address `serve` shares its embedded database at (`<data dir>/pglite/server.json`). */
 function embeddedUrl(dataDir: string): string {
-  const { host, port } = JSON.parse(readFileSync(join(dataDir, 'pglite', 'server.json'), 'utf8')) as { host: string; port: number };
-  return `postgres://postgres@${host}:${port}/postgres`;
+  const { socketDir } = JSON.parse(readFileSync(join(dataDir, 'pglite', 'server.json'), 'utf8')) as { socketDir: string };
+  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`;
 }
 
 export async function graphql(url: string, query: string, token?: string): Promise<Record<string, any>> {

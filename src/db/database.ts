@@ -44,6 +44,15 @@ function withoutPassword(url: string): string {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+function socketDirOf(url: string): string | undefined {
+  try {
+    const host = new URL(url).searchParams.get('host');
+    return host?.startsWith('/') ? host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function initOrm(url: string, options: DatabaseOptions, poolMax: number, server: boolean): Promise<MikroORM> {
   const timeout = Math.ceil(options.timeout ?? DEFAULT_TIMEOUT_MS);
   const config: Options = {
@@ -73,6 +82,8 @@ async function initOrm(url: string, options: DatabaseOptions, poolMax: number, s
         debug: (message: unknown) => options.logger.debug({ knex: true }, String(message)),
       },
       connection: {
+        // A Unix socket (the embedded database's) is `?host=<folder>`, which MikroORM's URL parsing drops.
+        ...(socketDirOf(url) ? { host: socketDirOf(url) } : {}),
         connectionTimeoutMillis: timeout,
         keepAlive: true,
         // PGlite runs one statement at a time and has no timer to cancel one.

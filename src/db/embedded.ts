@@ -1,5 +1,20 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -7,9 +22,27 @@ import { SsoError } from '../errors.js';
 
 /** Where a running `serve` says its embedded database can be reached. */
 interface ServerRecord {
-  host: string;
-  port: number;
+  /** A folder only its owner may enter (0700), holding the Unix socket `.s.PGSQL.5432`. */
+  socketDir: string;
   pid: number;
+}
+
+const SOCKET_NAME = '.s.PGSQL.5432';
+
+/** node-postgres reaches a Unix socket through `host=<its folder>`. */
+function socketUrl(socketDir: string): string {
+  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`;
+}
+
+/**
+ * Takes group and other permissions off `path` and everything under it: the data files PGlite
+ * writes are world-readable otherwise (0666 less the umask).
+ */
+function ownerOnly(path: string): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return;
+  chmodSync(path, stat.mode & 0o700);
+  if (stat.isDirectory()) for (const name of readdirSync(path)) ownerOnly(join(path, name));
 }
 
 export interface EmbeddedServer {
@@ -26,9 +59,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
+function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = connect({ path });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -50,9 +83,9 @@ function readJson<T>(file: string): T | null {
 /** The URL of the embedded database that another live process serves, if any. */
 export async function findRunningEmbedded(dir: string): Promise<string | null> {
   const record = readJson<ServerRecord>(join(dir, 'server.json'));
-  if (!record || record.pid === process.pid || !isAlive(record.pid)) return null;
-  if (!(await canConnect(record.host, record.port))) return null;
-  return `postgres://postgres@${record.host}:${record.port}/postgres`;
+  if (!record?.socketDir || record.pid === process.pid || !isAlive(record.pid)) return null;
+  if (!(await canConnect(join(record.socketDir, SOCKET_NAME)))) return null;
+  return socketUrl(record.socketDir);
 }
 
 /**
@@ -83,38 +116,45 @@ function takeLock(dir: string): () => void {
 }
 
 /**
- * Opens the embedded PostgreSQL (PGlite) in `dir` and serves it over the wire protocol on a
- * loopback port, so the one PostgreSQL driver serves both it and a real server. With `share`,
- * the address is recorded in `server.json` for the other commands of a second terminal.
+ * Opens the embedded PostgreSQL (PGlite) in `dir` and serves it over the wire protocol, so the
+ * one PostgreSQL driver serves both it and a real server. PGlite asks no password: the socket is
+ * a Unix socket in a fresh 0700 folder, so only this user's processes can connect, and `dir`
+ * with everything in it is made 0700/0600. With `share`, the socket's folder is recorded in
+ * `server.json` (0600) for the other commands of a second terminal.
  */
 export async function startEmbedded(dir: string, { share }: { share: boolean }): Promise<EmbeddedServer> {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const release = takeLock(dir);
+  const socketDir = mkdtempSync(join(tmpdir(), 'graphql-sso-'));
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
     db = await PGlite.create(join(dir, 'data'));
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+    ownerOnly(dir);
+    server = new PGLiteSocketServer({ db, path: join(socketDir, SOCKET_NAME), maxConnections: 16 });
     await server.start();
   } catch (error) {
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
+    rmSync(socketDir, { recursive: true, force: true });
     release();
     throw error;
   }
-  const [host, port] = server.getServerConn().split(':') as [string, string];
   const recordFile = join(dir, 'server.json');
   if (share) {
-    const record: ServerRecord = { host, port: Number(port), pid: process.pid };
-    writeFileSync(`${recordFile}.tmp`, JSON.stringify(record));
+    const record: ServerRecord = { socketDir, pid: process.pid };
+    writeFileSync(`${recordFile}.tmp`, JSON.stringify(record), { mode: 0o600 });
     renameSync(`${recordFile}.tmp`, recordFile);
   }
   return {
-    url: `postgres://postgres@${host}:${port}/postgres`,
+    url: socketUrl(socketDir),
     async close() {
       if (share && readJson<ServerRecord>(recordFile)?.pid === process.pid) rmSync(recordFile, { force: true });
       await server!.stop();
       await db!.close();
+      ownerOnly(dir);
+      rmSync(socketDir, { recursive: true, force: true });
       release();
     },
   };

@@ -15,11 +15,13 @@ export interface OpenIdentityDatabaseOptions {
    * The settings (from `resolveSettings`): their `entities` are registered next to the identity's
    * and their `migrations` listed after the identity's; `databaseTimeout` bounds every wait.
    */
-  settings: Pick<SsoSettings, 'entities' | 'migrations' | 'databaseTimeout'>;
+  settings: Pick<SsoSettings, 'entities' | 'migrations' | 'databaseTimeout'> & Partial<Pick<SsoSettings, 'embeddedDatabaseInProduction'>>;
   /** A PostgreSQL URL; default `DATABASE_URL`; `null` (or no `DATABASE_URL`): the embedded database. */
   url?: string | null;
   /** Where the embedded database lives (`<dataDir>/pglite`); default `SSO_DATA_DIR`, else `.data`. */
   dataDir?: string;
+  /** `production` refuses the embedded database unless `embeddedDatabaseInProduction`; default `NODE_ENV`. */
+  nodeEnv?: string;
   /** Default: warnings and errors (or `LOG_LEVEL`) to stderr. */
   logger?: Logger;
   /**
@@ -61,10 +63,18 @@ export async function openIdentityDatabase(options: OpenIdentityDatabaseOptions)
   const migrations: MigrationObject[] = [...identityMigrations, ...(namedMigrations(settings.migrations, reserved) as MigrationObject[])];
   // Listing an identity entity again (e.g. `User`, for a relation) registers it once.
   const entities = [...new Set<unknown>([...identityEntities, ...settings.entities])] as (EntityClass<object> | EntitySchema)[];
+  const url = options.url === undefined ? databaseUrlFromEnv() : options.url;
+  if (!url && (options.nodeEnv ?? process.env.NODE_ENV) === 'production' && !settings.embeddedDatabaseInProduction) {
+    throw new SettingsError(
+      'embeddedDatabaseInProduction',
+      'NODE_ENV is production but no DATABASE_URL is set: set DATABASE_URL to a PostgreSQL server, or ' +
+        'embeddedDatabaseInProduction: true to run on the embedded PGlite database anyway.',
+    );
+  }
   const logger = options.logger ?? createSsoLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
   try {
     return await openDatabase({
-      url: options.url === undefined ? databaseUrlFromEnv() : options.url,
+      url,
       dataDir: options.dataDir === undefined ? dataDirFromEnv() : resolve(options.dataDir),
       entities,
       migrations,

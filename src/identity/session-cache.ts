@@ -1,16 +1,12 @@
+import { LRUCache } from 'lru-cache';
 import type { SessionToken } from './entities/session-token.js';
 
 export interface SessionCacheOptions {
   /** Milliseconds an entry is trusted; 0 disables the cache. */
   ttl: number;
-  /** Entries kept at most; the oldest go first. */
+  /** Entries kept at most; the least recently used go first. */
   maxEntries?: number;
   now?: () => number;
-}
-
-interface Entry {
-  session: SessionToken;
-  expiresAt: number;
 }
 
 /**
@@ -19,21 +15,32 @@ interface Entry {
  * every change ending a session evicts it here (the `sso_session` notifications). A load that
  * raced with an eviction is not stored (the generation moved on), so a revocation is never hidden.
  * What it held when it stopped being live is kept, unanswered, until its TTL is up: the fallback
- * for while the database cannot be read (`getFallback`). Going live again starts afresh.
+ * for while the database cannot be read (`getFallback`). Going live again starts afresh. Bounded
+ * and expiring through `lru-cache` (each entry's TTL counted from when it was stored); an index by
+ * user, kept in step by its `dispose`, finds a user's sessions to evict.
  */
 export class SessionCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, SessionToken> | null;
   private readonly byUser = new Map<string, Set<string>>();
   private readonly ttl: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
   private generationCount = 0;
   private isLive = false;
 
   constructor(options: SessionCacheOptions) {
     this.ttl = options.ttl;
-    this.maxEntries = options.maxEntries ?? 100_000;
-    this.now = options.now ?? Date.now;
+    const now = options.now;
+    this.entries =
+      this.ttl > 0
+        ? new LRUCache<string, SessionToken>({
+            max: options.maxEntries ?? 100_000,
+            // lru-cache drops an entry once older than `ttl`; this cache, once `ttl` old.
+            ttl: Math.max(this.ttl - 1, 1),
+            // Staleness checked against the clock at every read, not one cached for a millisecond.
+            ttlResolution: 0,
+            ...(now ? { perf: { now } } : {}),
+            dispose: (session, id) => this.unindex(session.user.id, id),
+          })
+        : null;
   }
 
   get live(): boolean {
@@ -64,23 +71,13 @@ export class SessionCache {
    * revocation there cannot be read either.
    */
   getFallback(id: string): SessionToken | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.remove(id);
-      return undefined;
-    }
-    return entry.session;
+    return this.entries?.get(id);
   }
 
   set(session: SessionToken, generation: number): void {
-    if (!this.isLive || generation !== this.generationCount) return;
-    this.remove(session.id);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.remove(oldest);
-    }
-    this.entries.set(session.id, { session, expiresAt: this.now() + this.ttl });
+    if (!this.entries || !this.isLive || generation !== this.generationCount) return;
+    this.entries.delete(session.id);
+    this.entries.set(session.id, session);
     const userId = session.user.id;
     let ids = this.byUser.get(userId);
     if (!ids) this.byUser.set(userId, (ids = new Set()));
@@ -89,29 +86,26 @@ export class SessionCache {
 
   evictSession(id: string): void {
     this.generationCount += 1;
-    this.remove(id);
+    this.entries?.delete(id);
   }
 
   evictUser(userId: string): void {
     this.generationCount += 1;
-    for (const id of [...(this.byUser.get(userId) ?? [])]) this.remove(id);
+    for (const id of [...(this.byUser.get(userId) ?? [])]) this.entries?.delete(id);
   }
 
   clear(): void {
     this.generationCount += 1;
-    this.entries.clear();
+    this.entries?.clear();
     this.byUser.clear();
   }
 
   get size(): number {
-    return this.entries.size;
+    this.entries?.purgeStale();
+    return this.entries?.size ?? 0;
   }
 
-  private remove(id: string): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    this.entries.delete(id);
-    const userId = entry.session.user.id;
+  private unindex(userId: string, id: string): void {
     const ids = this.byUser.get(userId);
     ids?.delete(id);
     if (ids?.size === 0) this.byUser.delete(userId);

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { SessionCache } from './session-cache.js';
 
-/** The channel the `sso_session` triggers notify: `session:<id>` or `user:<id>`. */
+/** The channel the `sso_session` triggers notify: `session:<id>`, `user:<id>` or `flush:*` (a `TRUNCATE`). */
 export const SESSION_CHANNEL = 'sso_session';
 
 export interface SessionEventsOptions {
@@ -14,7 +14,7 @@ export interface SessionEventsOptions {
   Client: typeof pg.Client;
   /** Sends `select pg_notify(channel, payload)` through another connection (the ORM's). */
   notify: (channel: string, payload: string) => Promise<void>;
-  onEvent: (kind: 'session' | 'user', id: string) => void;
+  onEvent: (kind: 'session' | 'user' | 'flush', id: string) => void;
   /** Called with `true` once notifications are proven to arrive, `false` when that stops. */
   onLive: (live: boolean) => void;
   logger: Logger;
@@ -109,7 +109,7 @@ export class SessionEvents {
     const kind = payload.slice(0, at);
     const id = payload.slice(at + 1);
     if (kind === 'probe') this.probes.get(id)?.();
-    else if ((kind === 'session' || kind === 'user') && id) this.options.onEvent(kind, id);
+    else if ((kind === 'session' || kind === 'user' || kind === 'flush') && id) this.options.onEvent(kind, id);
   }
 
   private lost(client: pg.Client, err?: unknown): void {
@@ -150,7 +150,11 @@ export async function listenForSessionChanges(
     notify: async (channel, payload) => {
       await orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]);
     },
-    onEvent: (kind, id) => (kind === 'session' ? sessionCache.evictSession(id) : sessionCache.evictUser(id)),
+    onEvent: (kind, id) => {
+      if (kind === 'session') sessionCache.evictSession(id);
+      else if (kind === 'user') sessionCache.evictUser(id);
+      else sessionCache.clear();
+    },
     onLive: (live) => sessionCache.setLive(live),
   });
   await events.start();

@@ -96,6 +96,7 @@ describe('resolveSettings: defaults', () => {
       suggestions: null,
       federationTraces: null,
       databaseTimeout: 5,
+      embeddedDatabaseInProduction: false,
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, usernameTotalAttempts: 50, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
       redisUrl: null,
@@ -292,6 +293,12 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     for (const value of [0, -1, '5', null, Number.POSITIVE_INFINITY])
       invalid({ databaseTimeout: value }, 'databaseTimeout', /must be a number of seconds greater than 0/);
     assert.equal(resolveSettings({ databaseTimeout: 0.5 }).databaseTimeout, 0.5);
+  });
+
+  it('embeddedDatabaseInProduction: true or false', () => {
+    for (const value of ['true', 1, null])
+      invalid({ embeddedDatabaseInProduction: value }, 'embeddedDatabaseInProduction', /must be true or false/);
+    assert.equal(resolveSettings({ embeddedDatabaseInProduction: true }).embeddedDatabaseInProduction, true);
   });
 
   it('shutdownDelay: a number of seconds, 0 or more', () => {

@@ -138,6 +138,12 @@ const SETTING_ENTRIES = {
    */
   databaseTimeout: v.optional(positiveSeconds, 5),
   /**
+   * Run on the embedded PGlite (no `DATABASE_URL`) even with `NODE_ENV=production`. It is one
+   * process's database, with no password (only its owner's processes can reach it), so
+   * production refuses it unless this says it is meant.
+   */
+  embeddedDatabaseInProduction: v.optional(flag, false),
+  /**
    * Seconds the identity service keeps serving once asked to stop (SIGTERM, `close()`) while
    * `/readyz` answers 503, so that load balancers stop sending before it stops accepting; then
    * in-flight requests get up to 10 s to finish. `0`: stop accepting at once.
