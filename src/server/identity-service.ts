@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -18,6 +18,7 @@ import { listenForSessionChanges, type SessionEvents } from '../identity/session
 import { KeyStore } from '../jwt/key-store.js';
 import { SsoMetrics } from '../observability/metrics.js';
 import { observeDatabase } from '../observability/observe-database.js';
+import { serveMetrics } from '../observability/serve-metrics.js';
 import { errorLogPlugin } from './error-log-plugin.js';
 import { createHttpApp } from './http/create-app.js';
 import { registerIdentityRoutes, type Readiness } from './http/identity-routes.js';
@@ -65,6 +66,8 @@ export class IdentityService {
   readonly server: Server;
   /** What `GET /metrics` serves; `null` when `settings.metrics` is false. */
   readonly metrics: SsoMetrics | null;
+  /** `/metrics` on a port of its own (`settings.metricsPort`), listening once `listen` has; else `null`. */
+  readonly metricsServer: Server | null;
   /** The context of a GraphQL or REST request; `req.log` is the request's logger. */
   private readonly context: (req: IncomingMessage) => Promise<IdentityContext>;
 
@@ -85,6 +88,7 @@ export class IdentityService {
   ) {
     this.server = server;
     this.metrics = services.metrics ?? null;
+    this.metricsServer = this.metrics && services.settings.metricsPort !== null ? metricsOnlyServer(this.metrics) : null;
     const { settings, keys, sessions, orm, metrics } = services;
     const authenticate = createSsoContext<User>({ settings, keys, sessions, orm, logger, metrics });
     this.context = async (req) => ({ ...(await authenticate({ req, logger: req.log })), services, logger: req.log });
@@ -152,13 +156,8 @@ export class IdentityService {
 
   /** Listens on `port` (0: any free port); resolves with the GraphQL endpoint's URL. */
   async listen(port: number, host?: string): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(this.server, port, host);
+    if (this.metricsServer) await listenOn(this.metricsServer, this.services.settings.metricsPort!, host);
     const address = this.server.address() as AddressInfo;
     const shownHost = host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost';
     return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}/graphql`;
@@ -195,6 +194,7 @@ export class IdentityService {
       await new Promise((resolve) => setTimeout(resolve, delay * 1000));
     }
     await this.sessionEvents?.close();
+    if (this.metricsServer?.listening) await new Promise((resolve) => this.metricsServer!.close(resolve));
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
     await this.services.loginThrottle?.close();
@@ -207,4 +207,25 @@ export class IdentityService {
     const up = state.database === 'up';
     return { status: up ? 200 : 503, body: { status: up ? 'ready' : 'unready', ...state } };
   }
+}
+
+function listenOn(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** `GET /metrics` and nothing else: the scrape port of `settings.metricsPort`. */
+function metricsOnlyServer(metrics: SsoMetrics): Server {
+  return createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname === '/metrics') {
+      serveMetrics(metrics, req, res).catch(() => res.destroy());
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: this port serves /metrics only.\n');
+  });
 }

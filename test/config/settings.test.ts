@@ -74,6 +74,7 @@ describe('resolveSettings: defaults', () => {
       jwksUrls: {},
       trustProxy: false,
       trustedOrigins: [],
+      corsOrigins: [],
       host: null,
       passwordHashRounds: 12,
       authorizationArgs: null,
@@ -83,6 +84,7 @@ describe('resolveSettings: defaults', () => {
       sessionCacheTtl: 60,
       verifiedTokenCacheSize: 10_000,
       metrics: true,
+      metricsPort: null,
       limits: {
         maxBodyBytes: 1_048_576,
         maxTokenLength: 8192,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { resolveSettings, SettingsError, type SsoConfig } from '../../src/index.js';
 import { startIdentity, type TestIdentity } from '../support/identity.js';
 
@@ -61,6 +62,86 @@ describe('security: token answers are never cached', () => {
     assert.equal(preflight.headers.get('access-control-allow-origin'), null);
     const answer = await sso.graphql('{ me { username } }', { headers: { origin: 'https://evil.example' } });
     assert.equal(answer.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('security: CORS for the origins of corsOrigins only', () => {
+  let sso: TestIdentity;
+
+  before(async () => {
+    sso = await startIdentity({ corsOrigins: ['https://app.example.com'] });
+    await sso.createUser('alice', 'alice-password');
+  });
+  after(() => sso.close());
+
+  const preflight = (origin: string) =>
+    fetch(sso.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+
+  it('answers a listed origin with its own name, never *, and lets its pages send Authorization', async () => {
+    const answer = await preflight('https://app.example.com');
+    assert.equal(answer.status, 204);
+    assert.equal(answer.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.match(answer.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    assert.match(answer.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.equal(answer.headers.get('access-control-allow-credentials'), null, 'tokens travel in a header, never a cookie');
+    const token = await sso.login('alice', 'alice-password');
+    const me = await sso.graphql('{ me { username } }', { token, headers: { origin: 'https://app.example.com' } });
+    assert.equal(me.body.data!.me.username, 'alice');
+    assert.equal(me.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.match(me.headers.get('vary') ?? '', /origin/i);
+  });
+
+  it('gives any other origin no CORS header, so its pages cannot read the answers', async () => {
+    for (const origin of ['https://evil.example', 'https://app.example.com.evil.example', 'null']) {
+      const answer = await preflight(origin);
+      assert.equal(answer.headers.get('access-control-allow-origin'), null, origin);
+      const token = await sso.login('alice', 'alice-password');
+      const me = await sso.graphql('{ me { username } }', { token, headers: { origin } });
+      assert.equal(me.headers.get('access-control-allow-origin'), null, origin);
+    }
+  });
+
+  it('corsOrigins takes origins only, checked at start-up', () => {
+    for (const value of ['*', ['*'], ['https://app.example.com/'], [42]]) {
+      assert.throws(
+        () => resolveSettings({ corsOrigins: value } as SsoConfig),
+        (error: unknown) =>
+          error instanceof SettingsError && /^corsOrigins/.test(error.setting ?? '') && /must be a list of origins/.test(error.message),
+      );
+    }
+  });
+});
+
+describe('security: /metrics on a listener of its own (metricsPort)', () => {
+  let sso: TestIdentity;
+
+  before(async () => {
+    sso = await startIdentity({ metricsPort: 0 });
+  });
+  after(() => sso.close());
+
+  it('serves /metrics on its own port only, and not beside /graphql', async () => {
+    const server = sso.service.metricsServer;
+    assert.ok(server?.listening, 'the metrics listener is up once the service listens');
+    const { port } = server.address() as AddressInfo;
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(scrape.status, 200);
+    assert.match(await scrape.text(), /sso_/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/graphql`)).status, 404);
+    assert.equal((await fetch(`${sso.origin}/metrics`)).status, 404);
+  });
+
+  it('metricsPort is a port number or null, checked at start-up', () => {
+    for (const value of [-1, 65536, 1.5, '9464']) {
+      assert.throws(
+        () => resolveSettings({ metricsPort: value } as SsoConfig),
+        (error: unknown) =>
+          error instanceof SettingsError && error.setting === 'metricsPort' && /must be a whole number of port/.test(error.message),
+      );
+    }
   });
 });
 

@@ -77,6 +77,13 @@ const SETTING_ENTRIES = {
    */
   trustedOrigins: v.optional(trustedOrigins, () => []),
   /**
+   * Origins (`https://app.example.com`) whose browser pages may call the identity service with
+   * their own `Authorization` (CORS): each gets `Access-Control-Allow-Origin` naming it, never `*`,
+   * and its preflights are answered. Empty: no CORS headers at all, so only same-origin pages and
+   * non-browser clients (gateways, servers) call it.
+   */
+  corsOrigins: v.optional(trustedOrigins, () => []),
+  /**
    * The address `graphql-sso serve` listens on (`--host` overrides it), e.g. `127.0.0.1` when only
    * a gateway on the same machine may reach the service. `null`: every interface, so that gateways
    * on other machines (and containers' port mappings) reach it.
@@ -117,6 +124,20 @@ const SETTING_ENTRIES = {
    * the identity service (Prometheus text format). `false`: nothing is counted or served.
    */
   metrics: v.optional(flag, true),
+  /**
+   * A port of its own for `GET /metrics` (on the service's bind address), so that scrapes stay off
+   * the port clients and gateways reach; `/metrics` is then not served on the service's port.
+   * `null`: served beside `/graphql`.
+   */
+  metricsPort: v.optional(
+    v.nullable(
+      v.pipe(
+        wholeNumber('port', 0, ', at most 65535; null serves /metrics beside /graphql'),
+        v.maxValue(65535, 'must be a whole number of port (0 or more, at most 65535; null serves /metrics beside /graphql)'),
+      ),
+    ),
+    null,
+  ),
   /** Request limits; a config may give some of them, the others keep their defaults. */
   limits: v.optional(limits, () => ({})),
   /**

@@ -3,6 +3,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { IdentityContext, IdentityComponents } from '../../identity/components.js';
+import { corsHook } from './cors.js';
 import { serveMetrics } from '../../observability/serve-metrics.js';
 import { drfViews } from '../rest/lib/view.js';
 import { obtainAuthorizationTokenView } from '../rest/obtain-authorization-token.js';
@@ -28,10 +29,11 @@ export interface IdentityRoutesOptions {
  * The identity service's routes: `/graphql`, django-rest-framework-sso's `/session/` and
  * `/authorize/`, `GET`/`HEAD /.well-known/jwks.json` (cacheable for 5 minutes; another method 405),
  * `GET /healthz` (liveness), `GET /readyz` (readiness, never cached), and `/metrics` unless
- * `settings.metrics` is false. `HEAD` is served wherever `GET` is.
+ * `settings.metrics` is false or it has a port of its own (`metricsPort`). CORS for `corsOrigins`. `HEAD` is served wherever `GET` is.
  */
 export async function registerIdentityRoutes(app: FastifyInstance, options: IdentityRoutesOptions): Promise<void> {
   const { apollo, services, schema, context, readiness } = options;
+  if (services.settings.corsOrigins.length > 0) app.addHook('onRequest', corsHook(services.settings.corsOrigins));
   await app.register(graphQLRoute(apollo, { context, limits: services.settings.limits }));
   await app.register(drfViews([obtainSessionTokenView(services), obtainAuthorizationTokenView(services, schema)], { services, context }));
   app.all('/.well-known/jwks.json', async (request, reply) => {
@@ -49,7 +51,7 @@ export async function registerIdentityRoutes(app: FastifyInstance, options: Iden
     return reply.code(status).header('cache-control', 'no-store').send(body);
   });
   const { metrics } = services;
-  if (metrics) {
+  if (metrics && services.settings.metricsPort === null) {
     app.all('/metrics', async (request, reply) => {
       // The scrape is answered as a subgraph's is, on the raw response.
       reply.hijack();
