@@ -136,13 +136,15 @@ export class SessionEvents {
  * the cache works only while they arrive.
  */
 export async function listenForSessionChanges(
-  services: { orm: MikroORM; sessionCache: SessionCache; settings: { sessionCacheTtl: number } },
+  services: { orm: MikroORM; sessionCache: SessionCache; settings: { sessionCacheTtl: number; databaseListenUrl?: string | null } },
   logger: Logger,
 ): Promise<SessionEvents | null> {
   const { orm, sessionCache } = services;
   if (services.settings.sessionCacheTtl === 0) return null;
-  const url = orm.config.get('clientUrl');
-  if (!url) return null;
+  const databaseUrl = orm.config.get('clientUrl');
+  if (!databaseUrl) return null;
+  // A pooler in transaction mode hands each statement any server connection: LISTEN needs its own.
+  const url = services.settings.databaseListenUrl ?? (process.env.DATABASE_LISTEN_URL || databaseUrl);
   const events = new SessionEvents({
     url,
     Client: (orm.em.getConnection().getKnex().client as { driver: typeof pg }).driver.Client,

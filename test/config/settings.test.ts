@@ -102,6 +102,7 @@ describe('resolveSettings: defaults', () => {
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, usernameTotalAttempts: 50, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
       redisUrl: null,
+      databaseListenUrl: null,
       entities: [],
       migrations: [],
     });
@@ -404,6 +405,12 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
     });
     for (const value of ['', 'http://cache:6379', 'cache:6379', 6379])
       invalid({ redisUrl: value }, 'redisUrl', /must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
+  it('databaseListenUrl: null or a postgres URL', () => {
+    assert.equal(resolveSettings({ databaseListenUrl: 'postgres://sso@db:5432/sso' }).databaseListenUrl, 'postgres://sso@db:5432/sso');
+    for (const value of ['', 'mysql://db/sso', 'db:5432', 5432])
+      invalid({ databaseListenUrl: value }, 'databaseListenUrl', /must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });
 
   it("unknown settings, with a suggestion for the original's spelling or another case", () => {

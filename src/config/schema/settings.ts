@@ -177,6 +177,12 @@ const SETTING_ENTRIES = {
    * evaluated. Partial objects are completed from the defaults. `null`: no limit.
    */
   loginThrottle: v.optional(v.nullable(loginThrottle), () => ({})),
+  /**
+   * The PostgreSQL URL the session cache LISTENs on, when `DATABASE_URL` goes through a pooler in
+   * transaction mode (PgBouncer), which cannot hold a LISTEN: a direct connection to the same
+   * database. `null`: `DATABASE_LISTEN_URL`, else the database's own URL.
+   */
+  databaseListenUrl: v.optional(v.nullable(url(['postgres', 'postgresql'], 'must be a postgres:// or postgresql:// URL')), null),
   /** `redis://` or `rediss://` URL: the login throttle keeps its counts there instead of PostgreSQL. */
   redisUrl: v.optional(v.nullable(url(['redis', 'rediss'], 'must be a redis:// or rediss:// URL')), null),
   /**
