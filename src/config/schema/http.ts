@@ -41,7 +41,7 @@ function isOrigin(value: unknown): boolean {
 }
 
 /**
- * `trustedOrigins`: the origins, besides the service's own, whose browser pages may post forms
- * to the REST endpoints (Django's `CSRF_TRUSTED_ORIGINS`). An entry is named by its index.
+ * A list of origins (`trustedOrigins`, `corsOrigins`): scheme, host and port, no path. An entry
+ * is named by its index.
  */
-export const trustedOrigins = v.pipe(v.array(v.custom<string>(isOrigin, ORIGIN), ORIGIN));
+export const origins = v.pipe(v.array(v.custom<string>(isOrigin, ORIGIN), ORIGIN));

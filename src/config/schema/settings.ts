@@ -8,7 +8,7 @@ import type { ApplicationEntity, ApplicationMigration, AuthenticatePayload, Crea
 import type { DecodeJwtToken, EncodeJwtToken } from '../../jwt/options.js';
 import { algorithm, algorithms } from './algorithms.js';
 import { jwksUrls, keyFiles } from './key-sources.js';
-import { trustedOrigins, trustProxy } from './http.js';
+import { origins, trustProxy } from './http.js';
 import { limits } from './limits.js';
 import { loginThrottle } from './login-throttle.js';
 import { flag, hook, name, names, plainObject, positiveSeconds, seconds, url, wholeNumber } from './values.js';
@@ -75,14 +75,14 @@ const SETTING_ENTRIES = {
    * REST endpoints; a browser's form post from any other origin is refused 403 (CSRF). JSON posts
    * are not concerned: browsers send them cross-origin only after a CORS preflight.
    */
-  trustedOrigins: v.optional(trustedOrigins, () => []),
+  trustedOrigins: v.optional(origins, () => []),
   /**
    * Origins (`https://app.example.com`) whose browser pages may call the identity service with
    * their own `Authorization` (CORS): each gets `Access-Control-Allow-Origin` naming it, never `*`,
    * and its preflights are answered. Empty: no CORS headers at all, so only same-origin pages and
    * non-browser clients (gateways, servers) call it.
    */
-  corsOrigins: v.optional(trustedOrigins, () => []),
+  corsOrigins: v.optional(origins, () => []),
   /**
    * The address `graphql-sso serve` listens on (`--host` overrides it), e.g. `127.0.0.1` when only
    * a gateway on the same machine may reach the service. `null`: every interface, so that gateways
