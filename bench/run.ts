@@ -8,6 +8,7 @@ const SECTIONS: { module: string; name: string }[] = [
   { module: './verification.js', name: 'verificationBench' },
   { module: './subgraph.js', name: 'subgraphBench' },
   { module: './gateways.js', name: 'gatewaysBench' },
+  { module: './identity.js', name: 'identityBench' },
   { module: './issuance.js', name: 'issuanceBench' },
   { module: './login.js', name: 'loginBench' },
   { module: './database.js', name: 'databaseBench' },

@@ -6,6 +6,7 @@ export { IdentityService, type IdentityServiceOptions } from './server/identity-
 export { LoginThrottleEntry, SessionToken, User, identityEntities } from './identity/entities/index.js';
 export { identityMigrations } from './identity/migrations/index.js';
 export { openDatabase, migrate, type Database, type DatabaseOptions } from './db/database.js';
+export type { DatabaseNotifications } from './db/notifications.js';
 export { openIdentityDatabase, type OpenIdentityDatabaseOptions } from './identity/database.js';
 export { databaseUnavailableError, isDatabaseUnavailable } from './lib/database-unavailable.js';
 export { UserService, INVALID_CREDENTIALS_MESSAGE, type CreateUserInput } from './identity/user-service.js';

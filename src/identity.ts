@@ -50,6 +50,7 @@ export type SsoMetrics = import('./identity-exports.js').SsoMetrics;
 export type {
   IdentityServiceOptions,
   Database,
+  DatabaseNotifications,
   DatabaseOptions,
   OpenIdentityDatabaseOptions,
   CreateUserInput,

@@ -25,7 +25,9 @@ export interface BenchDatabase {
  * A fresh database on the PostgreSQL server (`TEST_DATABASE_URL`'s, or 127.0.0.1:5432); when no
  * server answers, the embedded PGlite of `serve` instead, and the label says so.
  */
-export async function benchDatabase(): Promise<BenchDatabase> {
+export async function benchDatabase({ embedded = false }: { embedded?: boolean } = {}): Promise<BenchDatabase> {
+  if (embedded)
+    return { kind: 'embedded', url: null, label: 'embedded PGlite (the default without DATABASE_URL)', drop: async () => undefined };
   const server = SERVER_URL();
   const name = `sso_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: server, connectionTimeoutMillis: 3000 });
@@ -84,6 +86,10 @@ export interface IdentityProcessOptions {
   moreUsers?: number;
   /** Hook settings as `"module-path#exportName"`, for the JSON config `serve` reads (e.g. `createAuthorizationPayload`). */
   hooks?: Record<string, string>;
+  /** The embedded PGlite even when a PostgreSQL server answers. */
+  embedded?: boolean;
+  /** How `serve` reaches the (migrated) PostgreSQL database at `url`, e.g. through a pooler: its `DATABASE_URL` and `DATABASE_LISTEN_URL`. */
+  serveDatabase?: (url: string) => { DATABASE_URL: string; DATABASE_LISTEN_URL?: string };
 }
 
 /**
@@ -92,7 +98,7 @@ export interface IdentityProcessOptions {
  */
 export async function startIdentityProcess(options: IdentityProcessOptions = {}): Promise<IdentityProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sso-bench-id-'));
-  const database = await benchDatabase();
+  const database = await benchDatabase({ embedded: options.embedded });
   try {
     if (database.kind === 'embedded' && (options.workers ?? 1) > 1) throw new Error('serve --workers > 1 needs PostgreSQL');
     const algorithm = options.algorithm ?? 'RS256';
@@ -137,7 +143,14 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
       ...(options.workers ? ['--workers', String(options.workers)] : []),
     ];
     const child: ChildProcess = spawn(process.execPath, args, {
-      env: { ...process.env, DATABASE_URL: database.url ?? '', SSO_CONFIG: join(dir, 'config.json'), SSO_DATA_DIR: dir, LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url ?? '',
+        ...(database.url && options.serveDatabase ? options.serveDatabase(database.url) : {}),
+        SSO_CONFIG: join(dir, 'config.json'),
+        SSO_DATA_DIR: dir,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const url = await new Promise<string>((done, fail) => {

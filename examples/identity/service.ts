@@ -64,7 +64,7 @@ export async function startDemoIdentity(options: DemoIdentityOptions): Promise<D
   const db = await openIdentityDatabase({ settings, url: options.databaseUrl ?? null, dataDir: options.dataDir, logger: options.logger });
   try {
     await migrate(db);
-    const service = await IdentityService.create({ settings, orm: db.orm, logger: options.logger });
+    const service = await IdentityService.create({ settings, orm: db.orm, logger: options.logger, notifications: db.notifications });
     const url = await service.listen(options.port, options.host);
     return {
       url,

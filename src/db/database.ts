@@ -4,6 +4,7 @@ import type { EntityClass, EntitySchema, MigrationObject } from '@mikro-orm/core
 import type { Logger } from 'pino';
 import { importFeature } from '../lib/optional-packages.js';
 import type { EmbeddedServer } from './embedded.js';
+import type { DatabaseNotifications } from './notifications.js';
 import { hideQueriesInErrors } from './query-errors.js';
 
 export interface DatabaseOptions {
@@ -17,6 +18,8 @@ export interface DatabaseOptions {
   logger: Logger;
   /** Share the embedded database with other processes (what `serve` does). */
   serveEmbedded?: boolean;
+  /** Channels whose notifications the embedded database opened here delivers (`Database#notifications`). */
+  listen?: readonly string[];
   /**
    * Milliseconds to wait for a connection, for a free pooled connection, and (on a PostgreSQL
    * server) for one statement, before the query fails (default 5000: `databaseTimeout`).
@@ -29,6 +32,11 @@ export interface Database {
   kind: 'postgresql' | 'embedded' | 'embedded-remote';
   /** Where the data is, without credentials. */
   describe(): string;
+  /**
+   * The embedded database opened here (`kind: 'embedded'`): its notifications on the `listen`
+   * channels, which its clients' connections cannot LISTEN for. Otherwise absent.
+   */
+  notifications?: DatabaseNotifications;
   close(): Promise<void>;
 }
 
@@ -124,7 +132,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => orm.close(),
     };
   }
-  const embedded: EmbeddedServer = await startEmbedded(dir, { share: options.serveEmbedded ?? false });
+  const embedded: EmbeddedServer = await startEmbedded(dir, { share: options.serveEmbedded ?? false, listen: options.listen });
   let orm: MikroORM;
   try {
     orm = await initOrm(embedded.url, options, 1, false);
@@ -136,6 +144,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     orm,
     kind: 'embedded',
     describe: () => `embedded PGlite at ${dir}`,
+    notifications: embedded.notifications,
     async close() {
       await orm.close();
       await embedded.close();

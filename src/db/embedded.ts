@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { SsoError } from '../errors.js';
+import { mayDropListens, NotificationScanner } from './lib/protocol-scan.js';
+import type { DatabaseNotifications } from './notifications.js';
 
 /** Where a running `serve` says its embedded database can be reached. */
 interface ServerRecord {
@@ -47,7 +49,63 @@ function ownerOnly(path: string): void {
 
 export interface EmbeddedServer {
   url: string;
+  /** The notifications on the channels it was started to listen on, whichever client's commit sent them. */
+  notifications: DatabaseNotifications;
   close(): Promise<void>;
+}
+
+type Listener = Parameters<DatabaseNotifications['subscribe']>[1];
+
+/**
+ * PGlite is one PostgreSQL session for every client of its socket, and the socket server hands
+ * each client the raw answers, so a notification goes only to the client whose commit sent it
+ * (`PGlite.listen` never sees those). Every statement of every client passes through this
+ * process, though: `db` is wrapped for the socket server so that each answer is scanned on its
+ * way out, and its notifications reach the listeners before the committing client reads its
+ * answer. Statements that may drop the session's `LISTEN`s end the guarantee (`onLost`).
+ */
+function observeNotifications(db: PGlite, channels: readonly string[]): { db: PGlite; notifications: DatabaseNotifications } {
+  const listeners = new Map<string, Set<Listener>>(channels.map((channel) => [channel, new Set()]));
+  let lost = false;
+  const notify = (channel: string, payload: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener.onNotify(payload);
+  };
+  const execProtocolRawStream: PGlite['execProtocolRawStream'] = async (message, options) => {
+    if (!lost && mayDropListens(message)) {
+      lost = true;
+      for (const set of listeners.values()) for (const listener of set) listener.onLost();
+    }
+    const scanner = new NotificationScanner(notify);
+    return db.execProtocolRawStream(message, {
+      ...options,
+      onRawData: (data) => {
+        scanner.scan(data);
+        options?.onRawData?.(data);
+      },
+    });
+  };
+  const wrapped = new Proxy(db, {
+    get(target, key) {
+      if (key === 'execProtocolRawStream') return execProtocolRawStream;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    db: wrapped,
+    notifications: {
+      subscribe(channel, listener) {
+        const set = listeners.get(channel);
+        if (!set) throw new SsoError('INVALID_SETTINGS', `The embedded database was not opened to listen on channel "${channel}".`);
+        if (lost) {
+          listener.onLost();
+          return () => undefined;
+        }
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+    },
+  };
 }
 
 function isAlive(pid: number): boolean {
@@ -120,19 +178,28 @@ function takeLock(dir: string): () => void {
  * one PostgreSQL driver serves both it and a real server. PGlite asks no password: the socket is
  * a Unix socket in a fresh 0700 folder, so only this user's processes can connect, and `dir`
  * with everything in it is made 0700/0600. With `share`, the socket's folder is recorded in
- * `server.json` (0600) for the other commands of a second terminal.
+ * `server.json` (0600) for the other commands of a second terminal. The session `listen`s on
+ * the channels named, for `notifications`.
  */
-export async function startEmbedded(dir: string, { share }: { share: boolean }): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  dir: string,
+  { share, listen = [] }: { share: boolean; listen?: readonly string[] },
+): Promise<EmbeddedServer> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const release = takeLock(dir);
   const socketDir = mkdtempSync(join(tmpdir(), 'graphql-sso-'));
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
+  let notifications: DatabaseNotifications;
   try {
     db = await PGlite.create(join(dir, 'data'));
     ownerOnly(dir);
-    server = new PGLiteSocketServer({ db, path: join(socketDir, SOCKET_NAME), maxConnections: 16 });
+    // Before any client connects: no transaction of theirs can be open yet.
+    for (const channel of listen) await db.exec(`listen "${channel.replaceAll('"', '""')}"`);
+    const observed = observeNotifications(db, listen);
+    notifications = observed.notifications;
+    server = new PGLiteSocketServer({ db: observed.db, path: join(socketDir, SOCKET_NAME), maxConnections: 16 });
     await server.start();
   } catch (error) {
     await server?.stop().catch(() => undefined);
@@ -149,6 +216,7 @@ export async function startEmbedded(dir: string, { share }: { share: boolean }):
   }
   return {
     url: socketUrl(socketDir),
+    notifications,
     async close() {
       if (share && readJson<ServerRecord>(recordFile)?.pid === process.pid) rmSync(recordFile, { force: true });
       await server!.stop();

@@ -9,6 +9,7 @@ import { SettingsError } from '../errors.js';
 import { createSsoLogger } from '../observability/logger.js';
 import { identityEntities } from './entities/index.js';
 import { identityMigrations } from './migrations/index.js';
+import { SESSION_CHANNEL } from './session-events.js';
 
 export interface OpenIdentityDatabaseOptions {
   /**
@@ -80,6 +81,8 @@ export async function openIdentityDatabase(options: OpenIdentityDatabaseOptions)
       migrations,
       logger,
       serveEmbedded: options.serveEmbedded,
+      // The session cache of a service on the embedded database hears revocations through it.
+      listen: [SESSION_CHANNEL],
       timeout: settings.databaseTimeout * 1000,
     });
   } catch (error) {

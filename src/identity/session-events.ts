@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { DatabaseNotifications } from '../db/notifications.js';
 import type { SessionCache } from './session-cache.js';
 
 /** The channel the `sso_session` triggers notify: `session:<id>`, `user:<id>` or `flush:*` (a `TRUNCATE`). */
@@ -14,7 +15,7 @@ export interface SessionEventsOptions {
   Client: typeof pg.Client;
   /** Sends `select pg_notify(channel, payload)` through another connection (the ORM's). */
   notify: (channel: string, payload: string) => Promise<void>;
-  onEvent: (kind: 'session' | 'user' | 'flush', id: string) => void;
+  onEvent: (kind: SessionEventKind, id: string) => void;
   /** Called with `true` once notifications are proven to arrive, `false` when that stops. */
   onLive: (live: boolean) => void;
   logger: Logger;
@@ -22,6 +23,38 @@ export interface SessionEventsOptions {
   probeTimeout?: number;
   /** Reconnection back-off bounds (ms). */
   retryDelay?: { min: number; max: number };
+}
+
+type SessionEventKind = 'session' | 'user' | 'flush';
+
+/** A payload of `sso_session` to its handler: `<kind>:<id>`, a probe's `probe:<token>` to the probe awaiting it. */
+function dispatch(payload: string, probes: Map<string, () => void>, onEvent: (kind: SessionEventKind, id: string) => void): void {
+  const at = payload.indexOf(':');
+  const kind = payload.slice(0, at);
+  const id = payload.slice(at + 1);
+  if (kind === 'probe') probes.get(id)?.();
+  else if ((kind === 'session' || kind === 'user' || kind === 'flush') && id) onEvent(kind, id);
+}
+
+/** Sends a probe through `notify` and waits for it to come back through `probes` (false: it did not in time). */
+async function probe(
+  probes: Map<string, () => void>,
+  notify: (channel: string, payload: string) => Promise<void>,
+  timeout = 2000,
+): Promise<boolean> {
+  const token = randomUUID();
+  let timer: NodeJS.Timeout | undefined;
+  const arrived = new Promise<boolean>((resolve) => {
+    probes.set(token, () => resolve(true));
+    timer = setTimeout(() => resolve(false), timeout);
+  });
+  try {
+    await notify(SESSION_CHANNEL, `probe:${token}`);
+    return await arrived;
+  } finally {
+    clearTimeout(timer);
+    probes.delete(token);
+  }
 }
 
 /**
@@ -65,7 +98,9 @@ export class SessionEvents {
       await client.connect();
       const { rows } = await client.query<{ version: string }>('select version() as version');
       if (/PGlite/.test(rows[0]?.version ?? '')) {
-        logger.debug('The embedded database does not deliver notifications between connections: sessions are not cached');
+        logger.debug(
+          'The embedded database, reached through its socket, does not deliver notifications to other connections: sessions are not cached',
+        );
         this.closed = true;
         await client.end();
         return;
@@ -88,28 +123,12 @@ export class SessionEvents {
     }
   }
 
-  private async probe(): Promise<boolean> {
-    const token = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.probes.set(token, () => resolve(true));
-      timer = setTimeout(() => resolve(false), this.options.probeTimeout ?? 2000);
-    });
-    try {
-      await this.options.notify(SESSION_CHANNEL, `probe:${token}`);
-      return await arrived;
-    } finally {
-      clearTimeout(timer);
-      this.probes.delete(token);
-    }
+  private probe(): Promise<boolean> {
+    return probe(this.probes, this.options.notify, this.options.probeTimeout);
   }
 
   private receive(payload: string): void {
-    const at = payload.indexOf(':');
-    const kind = payload.slice(0, at);
-    const id = payload.slice(at + 1);
-    if (kind === 'probe') this.probes.get(id)?.();
-    else if ((kind === 'session' || kind === 'user' || kind === 'flush') && id) this.options.onEvent(kind, id);
+    dispatch(payload, this.probes, this.options.onEvent);
   }
 
   private lost(client: pg.Client, err?: unknown): void {
@@ -131,16 +150,71 @@ export class SessionEvents {
   }
 }
 
+/** What keeps a session cache in step with its database until `close`. */
+export interface SessionChangeListener {
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded database opened in this process sees every client's commit: its notifications
+ * arrive before the committing client (the CLI, a script, this service) reads the answer, so a
+ * revocation made anywhere is evicted before anything can follow it. Live once a probe came
+ * back; a statement that may drop the LISTEN ends it for good.
+ */
+async function listenInProcess(
+  notifications: DatabaseNotifications,
+  notify: (channel: string, payload: string) => Promise<void>,
+  onEvent: (kind: SessionEventKind, id: string) => void,
+  sessionCache: SessionCache,
+  logger: Logger,
+): Promise<SessionChangeListener> {
+  const probes = new Map<string, () => void>();
+  let lost = false;
+  const unsubscribe = notifications.subscribe(SESSION_CHANNEL, {
+    onNotify: (payload) => dispatch(payload, probes, onEvent),
+    onLost: () => {
+      lost = true;
+      sessionCache.setLive(false);
+      logger.warn('A client of the embedded database ran UNLISTEN or DISCARD: sessions are not cached until the service restarts');
+    },
+  });
+  if (await probe(probes, notify)) {
+    if (!lost) {
+      sessionCache.setLive(true);
+      logger.info({ channel: SESSION_CHANNEL }, 'Caching sessions: the embedded database reports every revocation to this process');
+    }
+  } else {
+    logger.warn('Session notifications of the embedded database did not arrive: sessions are not cached');
+  }
+  return {
+    async close() {
+      unsubscribe();
+      sessionCache.setLive(false);
+    },
+  };
+}
+
 /**
  * Connects the session cache of `services` to the `sso_session` notifications of its database:
- * the cache works only while they arrive.
+ * the cache works only while they arrive. `notifications`: the embedded database's, when it was
+ * opened in this process (`Database#notifications`); else a connection of its own LISTENs.
  */
 export async function listenForSessionChanges(
   services: { orm: MikroORM; sessionCache: SessionCache; settings: { sessionCacheTtl: number; databaseListenUrl?: string | null } },
   logger: Logger,
-): Promise<SessionEvents | null> {
+  notifications?: DatabaseNotifications,
+): Promise<SessionChangeListener | null> {
   const { orm, sessionCache } = services;
   if (services.settings.sessionCacheTtl === 0) return null;
+  const notify = async (channel: string, payload: string) => {
+    await orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]);
+  };
+  const onEvent = (kind: SessionEventKind, id: string) => {
+    if (kind === 'session') sessionCache.evictSession(id);
+    else if (kind === 'user') sessionCache.evictUser(id);
+    else sessionCache.clear();
+  };
+  if (notifications) return listenInProcess(notifications, notify, onEvent, sessionCache, logger);
   const databaseUrl = orm.config.get('clientUrl');
   if (!databaseUrl) return null;
   // A pooler in transaction mode hands each statement any server connection: LISTEN needs its own.
@@ -149,14 +223,8 @@ export async function listenForSessionChanges(
     url,
     Client: (orm.em.getConnection().getKnex().client as { driver: typeof pg }).driver.Client,
     logger,
-    notify: async (channel, payload) => {
-      await orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]);
-    },
-    onEvent: (kind, id) => {
-      if (kind === 'session') sessionCache.evictSession(id);
-      else if (kind === 'user') sessionCache.evictUser(id);
-      else sessionCache.clear();
-    },
+    notify,
+    onEvent,
     onLive: (live) => sessionCache.setLive(live),
   });
   await events.start();

@@ -14,7 +14,7 @@ import { buildIdentitySchema } from '../identity/schema.js';
 import type { LoginThrottleOptions, ThrottleKind } from '../identity/login-throttle.js';
 import { createIdentityComponents, type IdentityContext, type IdentityComponents } from '../identity/components.js';
 import type { SessionServiceOptions } from '../identity/session-service.js';
-import { listenForSessionChanges, type SessionEvents } from '../identity/session-events.js';
+import { listenForSessionChanges, type SessionChangeListener } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
 import { SsoMetrics } from '../observability/metrics.js';
 import { observeDatabase } from '../observability/observe-database.js';
@@ -26,6 +26,7 @@ import { requestLimits } from './limits/request-limits.js';
 import { DatabaseReadiness } from './lib/database-readiness.js';
 import { noStorePlugin } from './plugins/no-store.js';
 import { serviceUnavailableStatusPlugin } from './plugins/service-unavailable-status.js';
+import type { DatabaseNotifications } from '../db/notifications.js';
 
 export interface IdentityServiceOptions {
   /** Resolved settings (`resolveSettings(config)`). */
@@ -50,6 +51,11 @@ export interface IdentityServiceOptions {
   metrics?: SsoMetrics;
   /** The login throttle's clock, `onThrottled` hook and Redis key prefix (its logger is `logger`). */
   loginThrottle?: LoginThrottleOptions;
+  /**
+   * `db.notifications` of the embedded database opened in this process (`openIdentityDatabase`):
+   * what lets the service cache sessions on it. A PostgreSQL server needs none (a connection LISTENs).
+   */
+  notifications?: DatabaseNotifications;
 }
 
 /** Polled, not used: their access lines are logged at debug. */
@@ -72,7 +78,7 @@ export class IdentityService {
   private readonly context: (req: IncomingMessage) => Promise<IdentityContext>;
 
   /** Keeps the session cache in step with revocations made anywhere (null: nothing is cached). */
-  private sessionEvents: SessionEvents | null = null;
+  private sessionEvents: SessionChangeListener | null = null;
   private stopObservingDatabase: (() => void) | null = null;
   private readonly readiness: DatabaseReadiness;
   /** Set by `close`: `/readyz` answers 503 from then on, so load balancers stop sending. */
@@ -149,7 +155,7 @@ export class IdentityService {
     const service = new IdentityService(services, schema, apollo, logger, server);
     await registerIdentityRoutes(app, { apollo, services, schema, context: service.context, readiness: () => service.readinessAnswer() });
     await app.ready();
-    service.sessionEvents = await listenForSessionChanges(services, logger);
+    service.sessionEvents = await listenForSessionChanges(services, logger, options.notifications);
     if (metrics) service.stopObservingDatabase = observeDatabase(orm, metrics);
     return service;
   }
