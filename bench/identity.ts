@@ -146,6 +146,9 @@ export const identityBench: Bench = async ({ smoke }) => {
     section.notes!.push('No PostgreSQL server answered: only the embedded database was measured.');
   }
   for (const topology of topologies) await measureTopology(topology, smoke, section);
+  section.notes!.unshift(
+    `Database: embedded PGlite (the default without DATABASE_URL)${probe.kind === 'postgresql' ? `, and ${probe.label.replace(' (a fresh database)', '')} (a fresh database per topology)` : ''}.`,
+  );
   section.notes!.push(
     'Each topology: `graphql-sso serve` in a process of its own, autocannon (16 connections) in this one, sharing the 2 cores. ' +
       '`me` and `{ __typename }` ran in alternating rounds on the same process; the ratio is the median of the rounds. ' +

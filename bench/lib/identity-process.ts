@@ -86,6 +86,8 @@ export interface IdentityProcessOptions {
   moreUsers?: number;
   /** Hook settings as `"module-path#exportName"`, for the JSON config `serve` reads (e.g. `createAuthorizationPayload`). */
   hooks?: Record<string, string>;
+  /** Options of the `node` running `serve`, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   /** The embedded PGlite even when a PostgreSQL server answers. */
   embedded?: boolean;
   /** How `serve` reaches the (migrated) PostgreSQL database at `url`, e.g. through a pooler: its `DATABASE_URL` and `DATABASE_LISTEN_URL`. */
@@ -133,6 +135,7 @@ export async function startIdentityProcess(options: IdentityProcessOptions = {})
     }
 
     const args = [
+      ...(options.nodeArgs ?? []),
       BIN,
       'serve',
       '--port',

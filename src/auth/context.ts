@@ -7,6 +7,8 @@ import { withForkedEntityManager, type ForkableOrm } from './lib/forked-entity-m
 import { INTERNAL_ERROR_MESSAGE, ServiceUnavailableError, SsoError } from '../errors.js';
 import type { KeySource } from '../jwt/key-store.js';
 import { createKeySource } from '../jwt/key-source.js';
+import { decodeJwtToken, decodeJwtTokenNow } from '../jwt/decode.js';
+import { isPromiseLike } from '../lib/promise-like.js';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache.js';
 import { runHook, serverErrorLog } from '../lib/hooks.js';
 import { normalizeError } from '../lib/normalize-error.js';
@@ -83,47 +85,72 @@ export function createSsoContext<TUser = unknown>(options: SsoContextOptions) {
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
   const trust = compileTrustProxy(settings.trustProxy);
-  return async ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
-    let request: RequestInfo;
-    try {
-      request = requestInfo(req, trust);
-    } catch (error) {
-      // A forwarded address that is no address: the request is refused (400), not its token.
-      throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
+  const decode = (token: string) =>
+    runHook('decodeJwtToken', () =>
+      // The built-in one answers a cached token without a promise; a hook of the user's as it does.
+      settings.decodeJwtToken === decodeJwtToken
+        ? decodeJwtTokenNow(token, { settings, keys, cache })
+        : settings.decodeJwtToken(token, { settings, keys, cache }),
+    );
+  const refusal = (error: unknown, requestLogger: Logger | undefined): unknown => {
+    // A session check while the database is unreachable refuses the request with 503, as
+    // `normalizeError` decides; a server error (a HookError, anything unexpected) with 500,
+    // INTERNAL_SERVER_ERROR, its cause logged here, as Apollo's plugins never see the errors of
+    // a context function. A GraphQLError a hook threw is passed on as it is.
+    if (error instanceof GraphQLError) {
+      metrics?.tokenVerified('invalid', '');
+      return error;
     }
-    try {
-      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
-        maxTokenLength: settings.limits.maxTokenLength,
-      });
-      if (token === null) return { auth: null, user: LazyUser.of(null), token: null, request };
-      // The cache spares the signature check of a token seen before, never the session check below.
-      const auth = await runHook('decodeJwtToken', () => settings.decodeJwtToken(token, { settings, keys, cache }));
+    const normalized = normalizeError(error);
+    const known = normalized.error ?? new SsoError('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause: error });
+    metrics?.tokenVerified(normalized.internal || known instanceof ServiceUnavailableError ? 'error' : 'invalid', known.code);
+    if (normalized.internal) (requestLogger ?? logger)?.error(serverErrorLog(error), 'authentication failed unexpectedly');
+    return toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
+  };
+  /** The context of a request presenting `token`, without a promise where every step answers without one. */
+  const authenticated = (token: string, request: RequestInfo): SsoContext<TUser> | Promise<SsoContext<TUser>> => {
+    const withPayload = (auth: TokenPayload): SsoContext<TUser> | Promise<SsoContext<TUser>> => {
       const authenticate = () =>
         runHook(
           'authenticatePayload',
           () => settings.authenticatePayload(auth, withForkedEntityManager({ settings, sessions, request }, orm)) as TUser | Promise<TUser>,
         );
-      if (settings.verifySessionToken) {
-        const user = await authenticate();
+      if (!settings.verifySessionToken) {
+        metrics?.tokenVerified('valid', '');
+        return { auth, user: new LazyUser(authenticate), token, request };
+      }
+      const withUser = (user: TUser): SsoContext<TUser> => {
         metrics?.tokenVerified('valid', '');
         return { auth, user: LazyUser.of(user), token, request };
-      }
-      metrics?.tokenVerified('valid', '');
-      return { auth, user: new LazyUser(authenticate), token, request };
+      };
+      const user = authenticate();
+      return isPromiseLike(user) ? Promise.resolve(user).then(withUser) : withUser(user);
+    };
+    const auth = decode(token);
+    return isPromiseLike(auth) ? Promise.resolve(auth).then(withPayload) : withPayload(auth);
+  };
+  return ({ req, logger: requestLogger }: SsoContextArgs): Promise<SsoContext<TUser>> => {
+    let request: RequestInfo;
+    try {
+      request = requestInfo(req, trust);
     } catch (error) {
-      // A session check while the database is unreachable refuses the request with 503, as
-      // `normalizeError` decides; a server error (a HookError, anything unexpected) with 500,
-      // INTERNAL_SERVER_ERROR, its cause logged here, as Apollo's plugins never see the errors of
-      // a context function. A GraphQLError a hook threw is passed on as it is.
-      if (error instanceof GraphQLError) {
-        metrics?.tokenVerified('invalid', '');
-        throw error;
-      }
-      const normalized = normalizeError(error);
-      const known = normalized.error ?? new SsoError('INTERNAL', INTERNAL_ERROR_MESSAGE, { cause: error });
-      metrics?.tokenVerified(normalized.internal || known instanceof ServiceUnavailableError ? 'error' : 'invalid', known.code);
-      if (normalized.internal) (requestLogger ?? logger)?.error(serverErrorLog(error), 'authentication failed unexpectedly');
-      throw toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
+      // A forwarded address that is no address: the request is refused (400), not its token.
+      return Promise.reject(toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader }));
+    }
+    try {
+      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
+        maxTokenLength: settings.limits.maxTokenLength,
+      });
+      if (token === null) return Promise.resolve({ auth: null, user: LazyUser.of(null), token: null, request });
+      // The cache spares the signature check of a token seen before, never the session check.
+      const context = authenticated(token, request);
+      return isPromiseLike(context)
+        ? Promise.resolve(context).catch((error: unknown) => {
+            throw refusal(error, requestLogger);
+          })
+        : Promise.resolve(context);
+    } catch (error) {
+      return Promise.reject(refusal(error, requestLogger));
     }
   };
 }

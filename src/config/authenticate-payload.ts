@@ -8,6 +8,8 @@ import type { TokenPayload } from '../jwt/claims.js';
  * rather than in a promise, so that fields guarded by policies need not wait for it.
  */
 export function authenticatePayload(payload: TokenPayload, context: AuthenticateContext): unknown {
-  if (context.sessions) return context.sessions.authenticate(payload, context.request);
+  const { sessions } = context;
+  if (sessions)
+    return sessions.authenticateNow ? sessions.authenticateNow(payload, context.request) : sessions.authenticate(payload, context.request);
   return { id: payload.uid, email: payload.email ?? null };
 }

@@ -40,6 +40,8 @@ export type CreatePayload<TArgs = Record<string, unknown>, TEntityManager = any>
 /** Session lookups the built-in `authenticatePayload` needs (the identity service provides them). */
 export interface SessionAuthenticator {
   authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<UserLike>;
+  /** `authenticate`, answering without a promise when it can (a cached session): what the built-in `authenticatePayload` calls when present. */
+  authenticateNow?(payload: TokenPayload, request: RequestInfo | undefined): UserLike | Promise<UserLike>;
 }
 
 /**

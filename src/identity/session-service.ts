@@ -124,7 +124,27 @@ export class SessionService implements SessionAuthenticator {
    * this service's own (`iss` is `identity`); with `verifySessionToken`, its session must exist,
    * belong to `uid`, be neither revoked nor expired, and its user active. Checked sessions are remembered while revocations are sure to evict them.
    */
-  async authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<User> {
+  authenticate(payload: TokenPayload, request: RequestInfo | undefined): Promise<User> {
+    return Promise.resolve(this.authenticateNow(payload, request));
+  }
+
+  /** `authenticate`, answering a cached session in use without a promise. */
+  authenticateNow(payload: TokenPayload, request: RequestInfo | undefined): User | Promise<User> {
+    // The common case, a cached session in use and recorded as used lately, answers without a
+    // promise; anything else (and every refusal) takes the full path below.
+    const cached = this.settings.verifySessionToken && payload.iss === this.settings.identity ? this.cachedSession(payload) : undefined;
+    return cached ? cached.user : this.authenticateFully(payload, request);
+  }
+
+  /** The cached session `payload` names, if it passes every check of `authenticateFully` and needs no write. */
+  private cachedSession(payload: TokenPayload): SessionToken | undefined {
+    const session = typeof payload.sid === 'string' ? this.cache.get(payload.sid) : undefined;
+    if (!session || session.user.id !== String(payload.uid) || !session.user.isActive || !this.isActive(session)) return undefined;
+    const recorded = session.lastUsedAt?.getTime();
+    return recorded !== undefined && recorded > this.now() - this.lastUsedInterval ? session : undefined;
+  }
+
+  private async authenticateFully(payload: TokenPayload, request: RequestInfo | undefined): Promise<User> {
     // Sessions and users are this service's own: another issuer whose key is trusted for its own
     // tokens must not name them (its `sid` and `uid` are readable in any token of the user's).
     if (payload.iss !== this.settings.identity) {
@@ -226,6 +246,15 @@ export class SessionService implements SessionAuthenticator {
     if (this.settings.sessionExpiration !== null) where.createdAt = { $gt: new Date(now - this.settings.sessionExpiration * 1000) };
     if (this.settings.sessionIdleTimeout !== null) where.lastUsedAt = { $gt: new Date(now - this.settings.sessionIdleTimeout * 1000) };
     return where;
+  }
+
+  private isActive(session: SessionToken): boolean {
+    if (session.revokedAt !== null) return false;
+    const now = this.now();
+    const { sessionExpiration, sessionIdleTimeout } = this.settings;
+    if (sessionExpiration !== null && session.createdAt.getTime() + sessionExpiration * 1000 <= now) return false;
+    const lastUsed = (session.lastUsedAt ?? session.createdAt).getTime();
+    return sessionIdleTimeout === null || lastUsed + sessionIdleTimeout * 1000 > now;
   }
 
   private assertActive(session: SessionToken): void {

@@ -20,14 +20,34 @@ const nowInSeconds = () => Math.floor(Date.now() / 1000);
  * the same settings and key, and still inside its lifetime, is answered from it; a token that
  * verifies is remembered, and its payload is then frozen (requests presenting it share it).
  */
-export async function decodeJwtToken(token: string, { settings, keys, now = nowInSeconds, cache }: TokenContext): Promise<TokenPayload> {
-  const id = cache !== undefined && settings.verifySignature ? cache.idOf(token) : undefined;
-  if (id !== undefined) {
-    const cached = cache!.get(id, settings, keys, now());
-    const payload = cached instanceof Promise ? await cached : cached;
-    if (payload !== undefined) return payload;
+export function decodeJwtToken(token: string, context: TokenContext): Promise<TokenPayload> {
+  try {
+    return Promise.resolve(decodeJwtTokenNow(token, context));
+  } catch (error) {
+    return Promise.reject(error);
   }
+}
 
+/**
+ * `decodeJwtToken`, answering a token found in the cache without a promise (what
+ * `createSsoContext` calls for the built-in hook, so that a request presenting a token seen
+ * before needs none).
+ */
+export function decodeJwtTokenNow(token: string, context: TokenContext): TokenPayload | Promise<TokenPayload> {
+  const { settings, keys, now = nowInSeconds, cache } = context;
+  const id = cache !== undefined && settings.verifySignature ? cache.idOf(token) : undefined;
+  if (id === undefined) return verify(token, context, undefined);
+  const cached = cache!.get(id, settings, keys, now());
+  if (cached instanceof Promise) return cached.then((payload) => payload ?? verify(token, context, id));
+  return cached ?? verify(token, context, id);
+}
+
+/** The signature and the claims, in the order above; remembered under `id` when it verifies. */
+async function verify(
+  token: string,
+  { settings, keys, now = nowInSeconds, cache }: TokenContext,
+  id: string | undefined,
+): Promise<TokenPayload> {
   let byKeyId = settings.verifySignature ? verifyByKeyId(token, settings.acceptedIssuers, keys) : undefined;
   if (byKeyId instanceof Promise) byKeyId = await byKeyId;
   const { payload, key, kid } =

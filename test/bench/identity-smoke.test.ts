@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseBench } from '../../bench/database.js';
+import { identityBench } from '../../bench/identity.js';
 import { issuanceBench } from '../../bench/issuance.js';
 import type { BenchSection } from '../../bench/lib/types.js';
 import { loginBench } from '../../bench/login.js';
@@ -26,6 +27,17 @@ function assertWellFormed(section: BenchSection, ratioNames: RegExp[]): void {
 
 // They run `graphql-sso serve` on the local PostgreSQL server (TEST_DATABASE_URL's, or 127.0.0.1:5432), else on PGlite.
 describe('identity-service bench sections, smoke runs', () => {
+  it('identity service: me vs anonymous __typename and minting vs raw signing, on each database', async () => {
+    const section = await identityBench({ smoke: true });
+    const topologies = ['embedded (npm start)', ...(process.env.TEST_DATABASE_URL ? ['PostgreSQL', 'PostgreSQL through PgBouncer'] : [])];
+    assertWellFormed(
+      section,
+      topologies.flatMap((name) => [
+        new RegExp(`^${name.replace(/[()]/g, '\\$&')}: me / anonymous`),
+        new RegExp(`^${name.replace(/[()]/g, '\\$&')}: obtainAuthorizationToken`),
+      ]),
+    );
+  });
   it('issuance: obtainAuthorizationToken vs raw signing, RS256 and ES256, 1 vs 2 workers', async () => {
     const section = await issuanceBench({ smoke: true });
     const postgres = section.notes!.some((note) => note.startsWith('Database: PostgreSQL'));
