@@ -139,7 +139,7 @@ export class SessionService implements SessionAuthenticator {
   /** The cached session `payload` names, if it passes every check of `authenticateFully` and needs no write. */
   private cachedSession(payload: TokenPayload): SessionToken | undefined {
     const session = typeof payload.sid === 'string' ? this.cache.get(payload.sid) : undefined;
-    if (!session || session.user.id !== String(payload.uid) || !session.user.isActive || !this.isActive(session)) return undefined;
+    if (!session || session.user.id !== String(payload.uid) || !session.user.isActive || this.refusalOf(session) !== null) return undefined;
     const recorded = session.lastUsedAt?.getTime();
     return recorded !== undefined && recorded > this.now() - this.lastUsedInterval ? session : undefined;
   }
@@ -248,29 +248,27 @@ export class SessionService implements SessionAuthenticator {
     return where;
   }
 
-  private isActive(session: SessionToken): boolean {
-    if (session.revokedAt !== null) return false;
-    const now = this.now();
-    const { sessionExpiration, sessionIdleTimeout } = this.settings;
-    if (sessionExpiration !== null && session.createdAt.getTime() + sessionExpiration * 1000 <= now) return false;
-    const lastUsed = (session.lastUsedAt ?? session.createdAt).getTime();
-    return sessionIdleTimeout === null || lastUsed + sessionIdleTimeout * 1000 > now;
-  }
-
-  private assertActive(session: SessionToken): void {
-    if (session.revokedAt !== null) throw new AuthenticationError('SESSION_REVOKED', 'Session has been revoked.');
+  /** Why the session can no longer be used (revoked, expired, idle too long), or `null` while it can. */
+  private refusalOf(session: SessionToken): AuthenticationError | null {
+    if (session.revokedAt !== null) return new AuthenticationError('SESSION_REVOKED', 'Session has been revoked.');
     const now = this.now();
     const { sessionExpiration, sessionIdleTimeout } = this.settings;
     if (sessionExpiration !== null && session.createdAt.getTime() + sessionExpiration * 1000 <= now) {
-      throw new AuthenticationError('SESSION_EXPIRED', 'Session has expired: log in again.');
+      return new AuthenticationError('SESSION_EXPIRED', 'Session has expired: log in again.');
     }
     const lastUsed = (session.lastUsedAt ?? session.createdAt).getTime();
     if (sessionIdleTimeout !== null && lastUsed + sessionIdleTimeout * 1000 <= now) {
-      throw new AuthenticationError(
+      return new AuthenticationError(
         'SESSION_EXPIRED',
         `Session has expired after ${sessionIdleTimeout} seconds without use: log in again.`,
       );
     }
+    return null;
+  }
+
+  private assertActive(session: SessionToken): void {
+    const refusal = this.refusalOf(session);
+    if (refusal) throw refusal;
   }
 
   /** Bounded writes: one per session per `lastUsedInterval`, even across processes. */
