@@ -15,7 +15,7 @@ const LABEL: Record<ServerKind, string> = {
 };
 const TARGETS: { baseline: ServerKind; name: string; min: number; target: string }[] = [
   { baseline: 'off', name: 'graphql-sso / auth off', min: 0.85, target: '>= 0.85' },
-  { baseline: 'handrolled', name: 'graphql-sso / hand-rolled jsonwebtoken', min: 1.0, target: '>= 1.0' },
+  { baseline: 'handrolled', name: 'graphql-sso / hand-rolled jsonwebtoken', min: 3.0, target: '>= 3' },
   { baseline: 'yoga', name: 'graphql-sso / Yoga + plugin-jwt + generic-auth', min: 1.0, target: '>= 1.0' },
 ];
 const POOLS = ['distinct', 'hot'] as const;
@@ -29,7 +29,7 @@ interface Plan {
   connections: number;
   profileSec: number;
 }
-const FULL: Plan = { tokens: 1000, warmupSec: 2, rounds: 8, durationSec: 1.5, connections: 50, profileSec: 8 };
+const FULL: Plan = { tokens: 1000, warmupSec: 2, rounds: 12, durationSec: 1.5, connections: 50, profileSec: 8 };
 const SMOKE: Plan = { tokens: 50, warmupSec: 0.3, rounds: 1, durationSec: 1, connections: 50, profileSec: 0 };
 
 interface Samples {
@@ -92,6 +92,11 @@ export const subgraphBench: Bench = async ({ smoke }) => {
         const notes = [`per round: ${perRound.map((r) => r.toFixed(2)).join(', ')}`];
         if (Number.isFinite(onCpu))
           notes.push(`on server CPU per request instead of req/s (${baseline}'s µs / graphql-sso's µs): ${onCpu.toFixed(2)}`);
+        if (baseline !== 'off') {
+          // No server that checks tokens outruns the same server checking none: how far the machine lets the ratio go.
+          const ceiling = median(of('off', pool).rps.map((rps, round) => rps / of(baseline, pool).rps[round]!));
+          notes.push(`ceiling on this machine (auth off / ${baseline}, same rounds): ${ceiling.toFixed(2)}`);
+        }
         const ratio: Ratio = { name: `${name} (${pool} tokens), req/s`, value, target, met: value >= min };
         if (!ratio.met && !smoke) {
           const [sso, other] = await profileServers(['sso', baseline], keys.keys, pools[pool], (kind) => bodies.get(kind)!, {

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { median } from './measure.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 export interface GraphQLLoad {
   url: string;
@@ -47,30 +48,46 @@ export interface InterleavedLoads {
   rates: Record<string, number>;
   /** Median over rounds of `a`'s rate divided by `b`'s in the same round. */
   ratio(a: string, b: string): number;
+  /** With `serverPid`: median server CPU per answered request of each load (seconds); else `null`. */
+  cpuPerRequest: Record<string, number> | null;
+  /**
+   * With `serverPid`: the same ratio on server CPU, median over rounds of `b`'s CPU per request
+   * divided by `a`'s: what the rate ratio would be were the server alone on its cores. Else `null`.
+   */
+  cpuRatio(a: string, b: string): number | null;
 }
 
 /**
  * Requests/s of several loads measured side by side: each round runs every load for
  * `durationSec` in turn, in an order rotated round by round, so that a noisy neighbour hits all
- * alike; ratios are taken within a round. Every answer must be a 2xx.
+ * alike; ratios are taken within a round. Every answer must be a 2xx. With `serverPid`, the
+ * server process's CPU time (`processCpuSeconds`) is read around each load too.
  */
 export async function interleavedLoads(
   loads: Record<string, GraphQLLoad>,
-  { durationSec, rounds }: { durationSec: number; rounds: number },
+  { durationSec, rounds, serverPid }: { durationSec: number; rounds: number; serverPid?: number },
 ): Promise<InterleavedLoads> {
   const names = Object.keys(loads);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  let cpuKnown = serverPid !== undefined;
   for (let round = 0; round < rounds; round += 1) {
     for (let k = 0; k < names.length; k += 1) {
       const name = names[(k + round) % names.length]!;
       const { url, query, token, connections } = loads[name]!;
+      const before = serverPid === undefined ? null : processCpuSeconds(serverPid);
       const result = await loadGraphQL(url, query, { token, connections, durationSec });
+      const after = serverPid === undefined ? null : processCpuSeconds(serverPid);
       assertClean(result, name);
       samples[name]!.push(result.requests.average);
+      if (before === null || after === null) cpuKnown = false;
+      else cpu[name]!.push((after - before) / result['2xx']);
     }
   }
   return {
     rates: Object.fromEntries(names.map((name) => [name, median(samples[name]!)])),
     ratio: (a, b) => median(samples[a]!.map((value, round) => value / samples[b]![round]!)),
+    cpuPerRequest: cpuKnown ? Object.fromEntries(names.map((name) => [name, median(cpu[name]!)])) : null,
+    cpuRatio: (a, b) => (cpuKnown ? median(cpu[b]!.map((value, round) => value / cpu[a]![round]!)) : null),
   };
 }

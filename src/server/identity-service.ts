@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { createSsoContext } from '../auth/context.js';
+import { createSsoContextNow, type SsoContext } from '../auth/context.js';
 import { formatSsoError } from '../auth/graphql-errors.js';
+import { isPromiseLike } from '../lib/promise-like.js';
 import type { SsoSettings } from '../config/settings.js';
 import { SettingsError } from '../errors.js';
 import type { User } from '../identity/entities/user.js';
@@ -96,8 +98,17 @@ export class IdentityService {
     this.metrics = services.metrics ?? null;
     this.metricsServer = this.metrics && services.settings.metricsPort !== null ? metricsOnlyServer(this.metrics) : null;
     const { settings, keys, sessions, orm, metrics } = services;
-    const authenticate = createSsoContext<User>({ settings, keys, sessions, orm, logger, metrics });
-    this.context = async (req) => ({ ...(await authenticate({ req, logger: req.log })), services, logger: req.log });
+    const authenticate = createSsoContextNow<User>({ settings, keys, sessions, orm, logger, metrics });
+    this.context = (req) => {
+      // The SSO context is made afresh for each request: it takes the service's fields itself.
+      const withServices = (context: SsoContext<User>): IdentityContext => Object.assign(context, { services, logger: req.log });
+      try {
+        const context = authenticate({ req, logger: req.log });
+        return isPromiseLike(context) ? Promise.resolve(context).then(withServices) : Promise.resolve(withServices(context));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     this.readiness = new DatabaseReadiness({
       ping: () => services.orm.em.getConnection().execute('select 1'),
       timeout: Math.min(2000, services.settings.databaseTimeout * 1000),
@@ -145,6 +156,9 @@ export class IdentityService {
       allowBatchedHttpRequests: true,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Every answer is a user's own and `no-store` (noStorePlugin): a cache policy computed for
+        // each resolved field, as Apollo's default cache-control plugin does, would never be used.
+        ApolloServerPluginCacheControlDisabled(),
         errorLogPlugin<IdentityContext>(logger),
         serviceUnavailableStatusPlugin(),
         noStorePlugin<IdentityContext>(),
