@@ -8,7 +8,8 @@ import { startHiveGateway } from '../examples/hive-gateway/start.js';
 import type { ServiceProcess } from '../examples/lib/service-process.js';
 import { median } from './lib/measure.js';
 import { EXPECTED_BODY } from './lib/subgraph-check.js';
-import { ask, cpuSeconds, createBenchKeys, loadServer, spawnServer, type RunningServer } from './lib/subgraph-fleet.js';
+import { processCpuSeconds } from './lib/process-cpu.js';
+import { ask, createBenchKeys, loadServer, spawnServer, type RunningServer } from './lib/subgraph-fleet.js';
 import { SCOPE, SUBGRAPH_QUERY } from './lib/subgraph-schema.js';
 import type { Bench, BenchSection, Ratio } from './lib/types.js';
 
@@ -96,13 +97,14 @@ export const gatewaysBench: Bench = async ({ smoke }) => {
     for (let round = 0; round < plan.rounds; round += 1) {
       for (let k = 0; k < TARGETS.length; k += 1) {
         const target = TARGETS[(k + round) % TARGETS.length]!;
-        const subgraphCpuBefore = target === 'subgraph' ? 0 : cpuSeconds(subgraph.pid);
+        const subgraphCpuBefore = target === 'subgraph' ? 0 : (processCpuSeconds(subgraph.pid) ?? Number.NaN);
         const result = await load(target, plan.durationSec);
         const entry = samples.get(target) ?? { rps: [], p99: [], cpuUs: [], subgraphCpuUs: [] };
         entry.rps.push(result.rps);
         entry.p99.push(result.p99);
         entry.cpuUs.push(result.serverCpuUs);
-        if (target !== 'subgraph') entry.subgraphCpuUs.push(((cpuSeconds(subgraph.pid) - subgraphCpuBefore) * 1e6) / result.requests);
+        if (target !== 'subgraph')
+          entry.subgraphCpuUs.push((((processCpuSeconds(subgraph.pid) ?? Number.NaN) - subgraphCpuBefore) * 1e6) / result.requests);
         samples.set(target, entry);
       }
     }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { processCpuSeconds } from './process-cpu.js';
 import { encodeJwtToken, generateKeyPem, KeyStore, resolveSettings, type UnsignedPayload } from '../../src/index.js';
 import { SUBGRAPH_QUERY, type ServerKeys } from './subgraph-schema.js';
 import type { ServerKind } from './subgraph-servers.js';
@@ -122,15 +123,6 @@ export interface LoadResult {
 }
 
 /** User plus system CPU time of a process (s), from `/proc` (Linux); `NaN` elsewhere. */
-export function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the `(comm)`: state is the 1st, utime the 12th, stime the 13th, in USER_HZ (100/s).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /**
  * autocannon POSTing the bench query for `durationSec`, the `Authorization` header taking the
@@ -147,7 +139,7 @@ export async function loadServer(
   const { url } = server;
   const headers = tokens.map((token) => ({ 'content-type': 'application/json', authorization: `JWT ${token}` }));
   let next = 0;
-  const cpuBefore = cpuSeconds(server.pid);
+  const cpuBefore = processCpuSeconds(server.pid);
   const result = await autocannon({
     url,
     connections,
@@ -171,7 +163,8 @@ export async function loadServer(
     );
   }
   if (result.requests.total === 0) throw new Error(`${url}: no request completed`);
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const cpuAfter = processCpuSeconds(server.pid);
+  const cpu = cpuBefore === null || cpuAfter === null ? Number.NaN : cpuAfter - cpuBefore;
   return {
     rps: result.requests.total / result.duration,
     p99: result.latency.p99,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseBench } from '../../bench/database.js';
@@ -37,6 +38,10 @@ describe('identity-service bench sections, smoke runs', () => {
         new RegExp(`^${name.replace(/[()]/g, '\\$&')}: obtainAuthorizationToken`),
       ]),
     );
+    // Beside each rate ratio, the same on CPU, from the service's /proc times in the same rounds.
+    if (existsSync('/proc/self/stat')) {
+      for (const ratio of section.ratios) assert.match(ratio.note ?? '', /on (server )?CPU[^:]*\([^)]*\): \d+\.\d\d$/, ratio.name);
+    }
   });
   it('issuance: obtainAuthorizationToken vs raw signing, RS256 and ES256, 1 vs 2 workers', async () => {
     const section = await issuanceBench({ smoke: true });
