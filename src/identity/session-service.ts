@@ -27,6 +27,8 @@ export interface SessionActor {
 export class SessionService implements SessionAuthenticator {
   private readonly lastUsedInterval: number;
   private readonly now: () => number;
+  /** Session reads in flight, by id, with the cache generation each began at (`read`). */
+  private readonly reading = new Map<string, { generation: number; session: Promise<SessionToken | null> }>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -230,7 +232,7 @@ export class SessionService implements SessionAuthenticator {
     const generation = this.cache.generation();
     let session: SessionToken | null;
     try {
-      session = await this.orm.em.fork().findOne(SessionToken, { id }, { populate: ['user'] });
+      session = await this.read(id, generation);
     } catch (error) {
       const remembered = isDatabaseUnavailable(error) ? this.cache.getFallback(id) : undefined;
       if (remembered) return { session: remembered, remembered: true };
@@ -238,6 +240,26 @@ export class SessionService implements SessionAuthenticator {
     }
     if (session) this.cache.set(session, generation);
     return { session };
+  }
+
+  /**
+   * The session row with its user. Concurrent loads of one session share a query while the cache
+   * is live and nothing has been evicted since the query began: the notifications that would
+   * have told otherwise are what the cache answers by too. (A burst of requests right after a
+   * login or a restart costs one read, not one per request.) Otherwise each load reads.
+   */
+  private read(id: string, generation: number): Promise<SessionToken | null> {
+    const shared = this.reading.get(id);
+    if (shared && shared.generation === generation && this.cache.live) return shared.session;
+    const session = this.orm.em.fork().findOne(SessionToken, { id }, { populate: ['user'] });
+    if (!this.cache.live) return session;
+    const entry = { generation, session };
+    this.reading.set(id, entry);
+    const done = () => {
+      if (this.reading.get(id) === entry) this.reading.delete(id);
+    };
+    session.then(done, done);
+    return session;
   }
 
   /** What "active" means in queries: unrevoked, within `sessionExpiration` and `sessionIdleTimeout`. */

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { runCli, startServe, type ServeProcess } from '../support/cli.js';
+import { queryCount } from '../support/metrics.js';
 
 async function graphql(url: string, query: string, token?: string) {
   const response = await fetch(url, {
@@ -13,12 +14,6 @@ async function graphql(url: string, query: string, token?: string) {
     body: JSON.stringify({ query }),
   });
   return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
-}
-
-/** Database queries the process has made so far, from its /metrics. */
-async function queryCount(graphqlUrl: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
-  return [...text.matchAll(/^sso_database_query_duration_seconds_count(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
 /** A connection of another process to the embedded database that `serve` shares (`<data>/pglite/server.json`). */

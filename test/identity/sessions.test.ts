@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSessionPayload, type PayloadInput } from '../../src/index.js';
 import { SessionToken } from '../../src/identity-exports.js';
+import pg from 'pg';
 import { startServe } from '../support/cli.js';
+import { queryCount } from '../support/metrics.js';
 import { payloadOf, startIdentity, type TestIdentity } from '../support/identity.js';
 
 const MY_SESSIONS = '{ mySessions { id clientId ipAddress userAgent createdAt lastUsedAt current } }';
@@ -172,6 +174,79 @@ describe('session lifecycle', () => {
     let status = 200;
     while (status === 200 && Date.now() < deadline) status = (await sso.graphql(ME, { token })).status;
     assert.equal(status, 401);
+  });
+});
+
+describe('a burst of requests on a session not yet cached', () => {
+  const skip = !process.env.TEST_DATABASE_URL && 'the session cache is live on PostgreSQL LISTEN/NOTIFY (TEST_DATABASE_URL)';
+  let sso: TestIdentity;
+  before(async () => {
+    sso = await startIdentity();
+    await sso.createUser('hana', 'hana-password');
+  });
+  after(() => sso.close());
+
+  /** A connection holding the session table locked: reads of it wait until it rolls back. */
+  const lockSessions = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: sso.databaseUrl });
+    await client.connect();
+    await client.query('begin');
+    await client.query('lock table "session_token" in access exclusive mode');
+    return client;
+  };
+
+  /** Queries of the test's database waiting for a lock now. */
+  const lockWaits = async (db: pg.Client): Promise<number> =>
+    (
+      await db.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      )
+    ).rows[0]!.n;
+
+  /** Resolves once `count` queries wait for a lock. */
+  const waitingOnLock = async (db: pg.Client, count: number) => {
+    const deadline = Date.now() + 5000;
+    while ((await lockWaits(db)) < count) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} queries wait on the lock`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it('reads the session once for requests that arrive together', { skip }, async () => {
+    const token = await sso.login('hana', 'hana-password');
+    const locker = await lockSessions();
+    try {
+      // The read waits behind the lock long enough for all sixteen requests to need the session.
+      const before = await queryCount(sso.url);
+      const answers = Promise.all(Array.from({ length: 16 }, () => sso.graphql(ME, { token })));
+      await waitingOnLock(locker, 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await lockWaits(locker), 1, 'one read waits, for all of them');
+      await locker.query('rollback');
+      for (const answer of await answers) assert.deepEqual(answer.body.data, { me: { username: 'hana' } });
+      assert.equal((await queryCount(sso.url)) - before, 1);
+    } finally {
+      await locker.end();
+    }
+  });
+
+  it('does not share a read begun before an eviction: a later request reads afresh', { skip }, async () => {
+    const token = await sso.login('hana', 'hana-password', { clientId: 'evicted-meanwhile' });
+    const locker = await lockSessions();
+    try {
+      // The first request's read waits behind the lock; an eviction (what a notification does) arrives meanwhile.
+      const before = await queryCount(sso.url);
+      const first = sso.graphql(ME, { token });
+      await waitingOnLock(locker, 1);
+      sso.service.services.sessionCache.evictSession(payloadOf(token).sid);
+      const second = sso.graphql(ME, { token });
+      await waitingOnLock(locker, 2);
+      await locker.query('rollback');
+      for (const answer of await Promise.all([first, second])) assert.deepEqual(answer.body.data, { me: { username: 'hana' } });
+      assert.equal((await queryCount(sso.url)) - before, 2);
+    } finally {
+      await locker.end();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { runCli, startServe, type ServeProcess } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PGBOUNCER, startPgBouncer, type PgBouncer } from '../../bench/lib/pgbouncer.js';
+import { queryCount } from '../support/metrics.js';
 const skip = !process.env.TEST_DATABASE_URL
   ? 'needs TEST_DATABASE_URL: PgBouncer pools a PostgreSQL server, not the embedded database'
   : PGBOUNCER === undefined
@@ -19,12 +20,6 @@ async function graphql(url: string, query: string, token?: string) {
     body: JSON.stringify({ query }),
   });
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
-}
-
-/** Database queries the process has made so far, from its /metrics. */
-async function queryCount(graphqlUrl: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
-  return [...text.matchAll(/^sso_database_query_duration_seconds_count(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
 describe('scale-out: several serve processes behind PgBouncer (transaction pooling), Redis for the throttle', { skip }, () => {

@@ -32,3 +32,9 @@ export async function scrape(origin: string): Promise<Scrape> {
     },
   };
 }
+
+/** Database queries a service has made so far, from its /metrics (`url`: any URL of it, e.g. its GraphQL endpoint). */
+export async function queryCount(url: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  return [...text.matchAll(/^sso_database_query_duration_seconds_count(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
