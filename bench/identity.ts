@@ -9,10 +9,9 @@ import {
   startIdentityProcess,
   type IdentityProcessOptions,
 } from './lib/identity-process.js';
-import { assertClean, interleavedLoads, loadGraphQL } from './lib/load.js';
+import { interleavedLoads, loadGraphQL, loadWithServerCpu } from './lib/load.js';
 import { median, rate } from './lib/measure.js';
 import { PGBOUNCER, startPgBouncer } from './lib/pgbouncer.js';
-import { processCpuSeconds } from './lib/process-cpu.js';
 import type { Bench, BenchSection } from './lib/types.js';
 
 const ME_TARGET = 0.9;
@@ -75,14 +74,16 @@ async function measureTopology(topology: Topology, smoke: boolean, section: Benc
       const cpuShares: number[] = [];
       await loadGraphQL(identity.url, MINT_QUERY, { token: session, connections: 16, durationSec: smoke ? 1 : 2 });
       for (let round = 0; round < (smoke ? 1 : 6); round += 1) {
-        const before = processCpuSeconds(identity.pid);
-        const result = await loadGraphQL(identity.url, MINT_QUERY, { token: session, connections: 16, durationSec: smoke ? 1 : 3 });
-        const after = processCpuSeconds(identity.pid);
-        assertClean(result, 'obtainAuthorizationToken');
+        const { result, cpuPerRequest } = await loadWithServerCpu(
+          identity.url,
+          MINT_QUERY,
+          { token: session, connections: 16, durationSec: smoke ? 1 : 3 },
+          identity.pid,
+        );
         minted.push(result.requests.average);
         const signatures = await rate(signOnce, { durationMs: smoke ? 200 : 1000, rounds: 1, warmupMs: smoke ? 50 : 200 });
         raw.push(signatures);
-        if (before !== null && after !== null) cpuShares.push(1 / signatures / ((after - before) / result['2xx']));
+        if (cpuPerRequest !== null) cpuShares.push(1 / signatures / cpuPerRequest);
       }
       const mintRatio = median(minted.map((value, i) => value / raw[i]!));
       section.measurements.push(

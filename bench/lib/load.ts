@@ -37,6 +37,23 @@ export function loadGraphQL(
   });
 }
 
+/**
+ * `loadGraphQL`, every answer a 2xx, with the CPU time `serverPid` spent per answered request
+ * meanwhile (seconds, from /proc; `null` where that cannot be read or no pid is given).
+ */
+export async function loadWithServerCpu(
+  url: string,
+  query: string,
+  options: { token?: string; connections: number; durationSec: number },
+  serverPid: number | undefined,
+): Promise<{ result: autocannon.Result; cpuPerRequest: number | null }> {
+  const before = serverPid === undefined ? null : processCpuSeconds(serverPid);
+  const result = await loadGraphQL(url, query, options);
+  const after = serverPid === undefined ? null : processCpuSeconds(serverPid);
+  assertClean(result, query);
+  return { result, cpuPerRequest: before === null || after === null ? null : (after - before) / result['2xx'] };
+}
+
 export function assertClean(result: autocannon.Result, what: string): void {
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${what}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
@@ -61,7 +78,7 @@ export interface InterleavedLoads {
  * Requests/s of several loads measured side by side: each round runs every load for
  * `durationSec` in turn, in an order rotated round by round, so that a noisy neighbour hits all
  * alike; ratios are taken within a round. Every answer must be a 2xx. With `serverPid`, the
- * server process's CPU time (`processCpuSeconds`) is read around each load too.
+ * server's CPU per request of each load too (`loadWithServerCpu`).
  */
 export async function interleavedLoads(
   loads: Record<string, GraphQLLoad>,
@@ -75,13 +92,10 @@ export async function interleavedLoads(
     for (let k = 0; k < names.length; k += 1) {
       const name = names[(k + round) % names.length]!;
       const { url, query, token, connections } = loads[name]!;
-      const before = serverPid === undefined ? null : processCpuSeconds(serverPid);
-      const result = await loadGraphQL(url, query, { token, connections, durationSec });
-      const after = serverPid === undefined ? null : processCpuSeconds(serverPid);
-      assertClean(result, name);
+      const { result, cpuPerRequest } = await loadWithServerCpu(url, query, { token, connections, durationSec }, serverPid);
       samples[name]!.push(result.requests.average);
-      if (before === null || after === null) cpuKnown = false;
-      else cpu[name]!.push((after - before) / result['2xx']);
+      if (cpuPerRequest === null) cpuKnown = false;
+      else cpu[name]!.push(cpuPerRequest);
     }
   }
   return {

@@ -122,8 +122,6 @@ export interface LoadResult {
   serverCpuUs: number;
 }
 
-/** User plus system CPU time of a process (s), from `/proc` (Linux); `NaN` elsewhere. */
-
 /**
  * autocannon POSTing the bench query for `durationSec`, the `Authorization` header taking the
  * next of `tokens` on every request (one counter across connections). The request is rebuilt per
