@@ -4,6 +4,8 @@ export interface Scrape {
   text: string;
   /** The sample `name{labels}`, exactly these labels; `undefined` when there is none. */
   value(name: string, labels?: Record<string, string>): number | undefined;
+  /** The sum of every sample `name`, whatever its labels (0 when there is none). */
+  total(name: string): number;
 }
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
@@ -30,11 +32,15 @@ export async function scrape(origin: string): Promise<Scrape> {
         .sort();
       return samples.get(`${name}{${key.join(',')}}`);
     },
+    total(name) {
+      let sum = 0;
+      for (const [key, value] of samples) if (key.startsWith(`${name}{`)) sum += value;
+      return sum;
+    },
   };
 }
 
 /** Database queries a service has made so far, from its /metrics (`url`: any URL of it, e.g. its GraphQL endpoint). */
 export async function queryCount(url: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', url))).text();
-  return [...text.matchAll(/^sso_database_query_duration_seconds_count(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return (await scrape(new URL(url).origin)).total('sso_database_query_duration_seconds_count');
 }
