@@ -60,7 +60,13 @@ export async function serveProcess(options: ServeOptions, logger: Logger): Promi
   try {
     // A worker's primary has migrated already.
     if (options.migrate && !worker) await applyMigrations(db, logger);
-    const service = await IdentityService.create({ settings, orm: db.orm, logger, notifications: db.notifications });
+    const service = await IdentityService.create({
+      settings,
+      orm: db.orm,
+      logger,
+      notifications: db.notifications,
+      processes: options.workers,
+    });
     if (worker) nameWorkerInResponses(service.server);
     const url = await service.listen(options.port, options.host ?? settings.host ?? undefined);
     logger.info({ url, database: db.describe(), identity: settings.identity }, worker ? 'Worker ready' : 'Identity service ready');

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SsoContext } from '../auth/context.js';
 import type { SsoSettings } from '../config/settings.js';
 import type { KeyStore } from '../jwt/key-store.js';
+import type { SigningThread } from '../jwt/signing-thread.js';
 import type { SsoMetrics } from '../observability/metrics.js';
 import type { User } from './entities/user.js';
 import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
@@ -23,6 +24,8 @@ export interface IdentityComponents {
   metrics?: SsoMetrics;
   /** Limits failed logins (`loginThrottle` setting); `null`: off. Closed by the service. */
   loginThrottle: LoginThrottle | null;
+  /** Where the built-in `encodeJwtToken` signs, off the event loop (`signingThread`); `null`: on it. Closed by the service. */
+  signingThread: SigningThread | null;
 }
 
 export type IdentityContext = SsoContext<User> & {
@@ -42,5 +45,5 @@ export function createIdentityComponents(
   const users = new UserService(orm, settings, sessionCache);
   const sessions = new SessionService(orm, settings, users, sessionCache, options);
   const loginThrottle = createLoginThrottle(settings, orm, throttleOptions);
-  return { settings, keys, orm, users, sessions, sessionCache, loginThrottle };
+  return { settings, keys, orm, users, sessions, sessionCache, loginThrottle, signingThread: null };
 }

@@ -2,6 +2,7 @@ import type { RequestInfo } from '../config/settings.js';
 import { withForkedEntityManager } from '../auth/lib/forked-entity-manager.js';
 import { AuthenticationError, InputError, TooManyRequestsError } from '../errors.js';
 import { TOKEN_SESSION, type TokenPayload, type UnsignedPayload } from '../jwt/claims.js';
+import { encodeJwtToken } from '../jwt/encode.js';
 import { withScopeClaim } from '../jwt/payloads.js';
 import { runHook } from '../lib/hooks.js';
 import type { IssuedTokenType, LoginOutcome } from '../observability/metrics.js';
@@ -9,12 +10,18 @@ import type { User } from './entities/user.js';
 import type { IdentityComponents } from './components.js';
 
 /**
- * Signs with the `encodeJwtToken` hook. The hooks of this file run through `runHook`: what one
- * throws unexpectedly becomes a `HookError`, answered `INTERNAL_SERVER_ERROR` and logged with its
- * cause, while the `ForbiddenError` of a payload hook refusing a token keeps its answer.
+ * Signs with the `encodeJwtToken` hook: the built-in one on the signing thread where there is one.
+ * The hooks of this file run through `runHook`: what one throws unexpectedly becomes a
+ * `HookError`, answered `INTERNAL_SERVER_ERROR` and logged with its cause, while the
+ * `ForbiddenError` of a payload hook refusing a token keeps its answer.
  */
-async function encode({ settings, keys, metrics }: IdentityComponents, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
-  const token = await runHook('encodeJwtToken', () => settings.encodeJwtToken(payload, { settings, keys }));
+async function encode(services: IdentityComponents, payload: UnsignedPayload, type: IssuedTokenType): Promise<string> {
+  const { settings, keys, metrics, signingThread } = services;
+  const token = await runHook('encodeJwtToken', () =>
+    signingThread && settings.encodeJwtToken === encodeJwtToken
+      ? signingThread.encode(payload, { settings, keys })
+      : settings.encodeJwtToken(payload, { settings, keys }),
+  );
   metrics?.tokenIssued(type);
   return token;
 }

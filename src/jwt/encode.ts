@@ -1,41 +1,14 @@
 import jwt from 'jsonwebtoken';
-import { SsoError } from '../errors.js';
-import { TOKEN_AUTHORIZATION, TOKEN_SESSION, type UnsignedPayload } from './claims.js';
+import type { UnsignedPayload } from './claims.js';
+import { signingInput } from './lib/signing-input.js';
 import type { TokenContext } from './options.js';
-
-const nowInSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * Signs a payload with jsonwebtoken and the issuer's current private key (header `alg`, `typ`,
  * `kid`), filling `iss`, `aud`, `exp` and `iat` by django-rest-framework-sso's rules when the
  * payload does not set them.
  */
-export function encodeJwtToken(payload: UnsignedPayload, { settings, keys, now = nowInSeconds }: TokenContext): string {
-  if (payload.token !== TOKEN_SESSION && payload.token !== TOKEN_AUTHORIZATION) {
-    throw new SsoError('TOKEN_TYPE_INVALID', `Unknown token type ${JSON.stringify(payload.token)}.`);
-  }
-  const claims: Record<string, unknown> = { ...payload };
-  const issuedAt = now();
-  if (!claims.iss) {
-    if (settings.identity === null) throw new SsoError('INVALID_SETTINGS', 'Setting "identity" is required to issue tokens.');
-    claims.iss = settings.identity;
-  }
-  const isSession = payload.token === TOKEN_SESSION;
-  if (!claims.aud) {
-    const audience = isSession ? settings.sessionAudience : settings.authorizationAudience;
-    if (audience !== null) claims.aud = audience;
-    else if (settings.identity !== null) claims.aud = [settings.identity];
-    else throw new SsoError('INVALID_SETTINGS', 'Setting "sessionAudience" or "identity" is required to issue tokens.');
-  }
-  if (claims.exp === undefined) {
-    const lifetime = isSession ? settings.sessionExpiration : settings.authorizationExpiration;
-    if (lifetime !== null) claims.exp = issuedAt + lifetime;
-    // A claim set to `undefined` is left out of the token; jsonwebtoken would refuse it as not a number.
-    else delete claims.exp;
-  }
-  if (claims.nbf === undefined) delete claims.nbf;
-  if (claims.iat === undefined) claims.iat = issuedAt;
-  if (!keys.getSigningKey) throw new SsoError('KEY_NOT_FOUND', 'This key source cannot sign tokens.');
-  const key = keys.getSigningKey(claims.iss as string);
-  return jwt.sign(claims, key.privateKey, { algorithm: settings.encodeAlgorithm, keyid: key.kid });
+export function encodeJwtToken(payload: UnsignedPayload, context: TokenContext): string {
+  const { claims, key, options } = signingInput(payload, context);
+  return jwt.sign(claims, key, options);
 }

@@ -18,6 +18,7 @@ import { createIdentityComponents, type IdentityContext, type IdentityComponents
 import type { SessionServiceOptions } from '../identity/session-service.js';
 import { listenForSessionChanges, type SessionChangeListener } from '../identity/session-events.js';
 import { KeyStore } from '../jwt/key-store.js';
+import { SigningThread } from '../jwt/signing-thread.js';
 import { SsoMetrics } from '../observability/metrics.js';
 import { observeDatabase } from '../observability/observe-database.js';
 import { serveMetrics } from '../observability/serve-metrics.js';
@@ -58,6 +59,8 @@ export interface IdentityServiceOptions {
    * what lets the service cache sessions on it. A PostgreSQL server needs none (a connection LISTENs).
    */
   notifications?: DatabaseNotifications;
+  /** Processes serving on this machine beside each other (`serve --workers`), for `signingThread: null`. Default 1. */
+  processes?: number;
 }
 
 /** Polled, not used: their access lines are logged at debug. */
@@ -133,6 +136,7 @@ export class IdentityService {
     const services: IdentityComponents = {
       ...createIdentityComponents(settings, keys, orm, options.sessions, { logger, ...options.loginThrottle, onThrottled }),
       metrics,
+      signingThread: SigningThread.forSetting(settings.signingThread, options.processes),
     };
     const schema = await buildIdentitySchema(settings, { resolvers: options.resolvers });
     const { app, server } = createHttpApp({
@@ -218,6 +222,7 @@ export class IdentityService {
     if (this.server.listening) await this.apollo.stop();
     else await this.apollo.stop().catch(() => undefined);
     await this.services.loginThrottle?.close();
+    await this.services.signingThread?.close();
   }
 
   /** 200 while the database answers and the service is not shutting down, else 503. */

@@ -99,6 +99,7 @@ describe('resolveSettings: defaults', () => {
       federationTraces: null,
       databaseTimeout: 5,
       embeddedDatabaseInProduction: false,
+      signingThread: null,
       shutdownDelay: 0,
       loginThrottle: { usernameAttempts: 5, usernameTotalAttempts: 50, ipAttempts: 100, backoff: { base: 1, max: 900 }, window: 3600 },
       redisUrl: null,
@@ -285,6 +286,11 @@ describe('resolveSettings: each invalid value is a SettingsError naming the sett
       invalid({ verifiedTokenCacheSize: value }, 'verifiedTokenCacheSize', /must be a whole number of tokens/);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 0 }).verifiedTokenCacheSize, 0);
     assert.equal(resolveSettings({ verifiedTokenCacheSize: 250_000 }).verifiedTokenCacheSize, 250_000);
+  });
+
+  it('signingThread: true, false or null (the machine decides)', () => {
+    for (const value of [true, false, null]) assert.equal(resolveSettings({ signingThread: value }).signingThread, value);
+    for (const value of ['true', 1]) invalid({ signingThread: value }, 'signingThread', /must be true or false/);
   });
 
   it('metrics: true or false', () => {

@@ -89,6 +89,14 @@ const SETTING_ENTRIES = {
    * on other machines (and containers' port mappings) reach it.
    */
   host: v.optional(v.nullable(name), null),
+  /**
+   * Tokens the identity service signs with the built-in `encodeJwtToken` are signed on a worker
+   * thread of their own, off the event loop: an RS256 signature holds it for about 250 µs, and a
+   * process mints more tokens with its signatures beside its requests. `null`: where the machine
+   * has more cores than the processes of `serve --workers`. A custom `encodeJwtToken` signs where
+   * it runs.
+   */
+  signingThread: v.optional(v.nullable(flag), null),
   /** bcrypt cost for new password hashes; hashes of another cost are re-hashed at the next login. */
   passwordHashRounds: v.optional(v.pipe(v.number(ROUNDS), v.integer(ROUNDS), v.minValue(4, ROUNDS), v.maxValue(31, ROUNDS)), 12),
   /**
