@@ -38,13 +38,8 @@ export class SigningThread {
     return (setting ?? availableParallelism() > processes) ? new SigningThread() : null;
   }
 
-  encode(payload: UnsignedPayload, context: TokenContext): Promise<string> {
-    let input: SigningInput;
-    try {
-      input = signingInput(payload, context);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async encode(payload: UnsignedPayload, context: TokenContext): Promise<string> {
+    const input = signingInput(payload, context);
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     if (this.pending.size === 0) worker.ref();
