@@ -16,6 +16,7 @@ import { normalizeError } from '../lib/normalize-error.js';
 import type { TokenVerificationObserver } from '../observability/metrics.js';
 import { toGraphQLError } from './graphql-errors.js';
 import { parseAuthorizationHeader } from './header.js';
+import { ConnectionTokens, type ReadToken } from './lib/connection-tokens.js';
 import { LazyUser } from './lazy-user.js';
 import { requestInfo } from './request-info.js';
 import { compileTrustProxy } from '../lib/trusted-proxies.js';
@@ -67,9 +68,10 @@ export interface SsoContextArgs {
 
 /**
  * A context function for Apollo Server (`context: createSsoContext({...})`): reads the
- * `Authorization` header and verifies the token with `decodeJwtToken`, once per request; the
- * user comes from `authenticatePayload` when first awaited (`ctx.user`). No header: an anonymous context. A present but
- * invalid token refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why;
+ * `Authorization` header (once per connection while it repeats the same one) and verifies the
+ * token with `decodeJwtToken`, once per request; the user comes from `authenticatePayload` when
+ * first awaited (`ctx.user`). No header: an anonymous context. A present but invalid token
+ * refuses the whole request: HTTP 401, `UNAUTHENTICATED`, a message saying why;
  * so does a token longer than `limits.maxTokenLength`, before any decoding. A hook that fails
  * unexpectedly (`decodeJwtToken`, or `authenticatePayload` where it runs at once) refuses it with
  * HTTP 500, `INTERNAL_SERVER_ERROR`, `Internal server error.`, and its cause is logged with the
@@ -104,12 +106,15 @@ export function createSsoContextNow<TUser = unknown>(
         ? new VerifiedTokenCache({ maxEntries: settings.verifiedTokenCacheSize })
         : undefined;
   const trust = compileTrustProxy(settings.trustProxy);
-  const decode = (token: string) =>
+  const builtInDecode = settings.decodeJwtToken === decodeJwtToken;
+  const tokens = new ConnectionTokens(
+    (header) => parseAuthorizationHeader(header, settings.authenticateHeader, { maxTokenLength: settings.limits.maxTokenLength }),
+    builtInDecode && cache !== undefined && settings.verifySignature ? (token) => cache.idOf(token) : () => undefined,
+  );
+  const decode = ({ token, id }: ReadToken) =>
     runHook('decodeJwtToken', () =>
       // The built-in one answers a cached token without a promise; a hook of the user's as it does.
-      settings.decodeJwtToken === decodeJwtToken
-        ? decodeJwtTokenNow(token, { settings, keys, cache })
-        : settings.decodeJwtToken(token, { settings, keys, cache }),
+      builtInDecode ? decodeJwtTokenNow(token, { settings, keys, cache }, id) : settings.decodeJwtToken(token, { settings, keys, cache }),
     );
   const refusal = (error: unknown, requestLogger: Logger | undefined): unknown => {
     // A session check while the database is unreachable refuses the request with 503, as
@@ -127,7 +132,8 @@ export function createSsoContextNow<TUser = unknown>(
     return toGraphQLError(known, { refuseRequest: true, scheme: settings.authenticateHeader });
   };
   /** The context of a request presenting `token`, without a promise where every step answers without one. */
-  const authenticated = (token: string, request: RequestInfo): SsoContext<TUser> | Promise<SsoContext<TUser>> => {
+  const authenticated = (read: ReadToken, request: RequestInfo): SsoContext<TUser> | Promise<SsoContext<TUser>> => {
+    const { token } = read;
     const withPayload = (auth: TokenPayload): SsoContext<TUser> | Promise<SsoContext<TUser>> => {
       const authenticate = () =>
         runHook(
@@ -152,7 +158,7 @@ export function createSsoContextNow<TUser = unknown>(
       const user = authenticate();
       return isPromiseLike(user) ? Promise.resolve(user).then(withUser) : withUser(user);
     };
-    const auth = decode(token);
+    const auth = decode(read);
     return isPromiseLike(auth) ? Promise.resolve(auth).then(withPayload) : withPayload(auth);
   };
   return ({ req, logger: requestLogger }) => {
@@ -164,12 +170,10 @@ export function createSsoContextNow<TUser = unknown>(
       throw toGraphQLError(error, { refuseRequest: true, scheme: settings.authenticateHeader });
     }
     try {
-      const token = parseAuthorizationHeader(req.headers.authorization, settings.authenticateHeader, {
-        maxTokenLength: settings.limits.maxTokenLength,
-      });
-      if (token === null) return { auth: null, user: LazyUser.of(null), token: null, request };
+      const read = tokens.read(req.socket, req.headers.authorization);
+      if (read === null) return { auth: null, user: LazyUser.of(null), token: null, request };
       // The cache spares the signature check of a token seen before, never the session check.
-      const context = authenticated(token, request);
+      const context = authenticated(read, request);
       return isPromiseLike(context)
         ? Promise.resolve(context).catch((error: unknown) => {
             throw refusal(error, requestLogger);

@@ -31,11 +31,11 @@ export function decodeJwtToken(token: string, context: TokenContext): Promise<To
 /**
  * `decodeJwtToken`, answering a token found in the cache without a promise (what
  * `createSsoContext` calls for the built-in hook, so that a request presenting a token seen
- * before needs none).
+ * before needs none). `knownId`: the token's `cache.idOf`, where the caller has it already.
  */
-export function decodeJwtTokenNow(token: string, context: TokenContext): TokenPayload | Promise<TokenPayload> {
+export function decodeJwtTokenNow(token: string, context: TokenContext, knownId?: string): TokenPayload | Promise<TokenPayload> {
   const { settings, keys, now = nowInSeconds, cache } = context;
-  const id = cache !== undefined && settings.verifySignature ? cache.idOf(token) : undefined;
+  const id = cache !== undefined && settings.verifySignature ? (knownId ?? cache.idOf(token)) : undefined;
   if (id === undefined) return verify(token, context, undefined);
   const cached = cache!.get(id, settings, keys, now());
   if (cached instanceof Promise) return cached.then((payload) => payload ?? verify(token, context, id));

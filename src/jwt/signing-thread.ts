@@ -54,12 +54,16 @@ export class SigningThread {
     const worker = this.worker;
     if (!worker) return;
     this.stopped(worker, new Error('The token signing thread was closed.'));
+    // Held until it has exited, so that whoever awaits the close resumes even with nothing else to do.
+    worker.ref();
     await worker.terminate();
   }
 
   private start(): Worker {
     const worker = new Worker(new URL('./lib/signing-worker.js', import.meta.url));
     worker.on('message', (reply: SigningReply) => {
+      // A stopped thread's late answer: its token was refused already, and the thread must not be let go of before it exits.
+      if (this.worker !== worker) return;
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();

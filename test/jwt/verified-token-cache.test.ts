@@ -276,6 +276,49 @@ describe('VerifiedTokenCache, through decodeJwtToken and createSsoContext', () =
     assert.equal(tokenCache.stats().hits, 3, 'the token itself came from the cache');
   });
 
+  it('createSsoContext reads and digests the header a connection repeats once, and still checks the key on every request', async () => {
+    const settings = settingsOf();
+    const keys = KeyStore.load(settings);
+    const tokenCache = new VerifiedTokenCache();
+    const digested: string[] = [];
+    const idOf = tokenCache.idOf.bind(tokenCache);
+    tokenCache.idOf = (token) => {
+      digested.push(token);
+      return idOf(token);
+    };
+    const authenticate = createSsoContext({ settings, keys, tokenCache });
+    const alice = encodeJwtToken({ ...CLAIMS, uid: 'alice' }, { settings, keys });
+    const bob = encodeJwtToken({ ...CLAIMS, uid: 'bob' }, { settings, keys });
+    const socket = { remoteAddress: '192.0.2.1' };
+    const on = (header: string, connection: object) =>
+      ({ headers: { authorization: header }, socket: connection }) as unknown as IncomingMessage;
+    const uidOn = async (header: string, connection: object) => (await authenticate({ req: on(header, connection) })).auth?.uid;
+
+    for (let i = 0; i < 3; i += 1) assert.equal(await uidOn(`JWT ${alice}`, socket), 'alice');
+    assert.deepEqual(digested, [alice], 'once for the connection');
+    assert.equal(tokenCache.stats().hits, 2);
+    assert.equal(await uidOn(`JWT ${alice}`, { remoteAddress: '192.0.2.2' }), 'alice');
+    assert.equal(digested.length, 2, 'another connection reads its own');
+    assert.equal(await uidOn(`JWT ${bob}`, socket), 'bob', 'a new header on the connection is read anew');
+    assert.equal(await uidOn(`JWT ${alice}`, socket), 'alice');
+    assert.deepEqual(digested.slice(2), [bob, alice], 'only the last header of a connection is remembered');
+
+    for (let i = 0; i < 2; i += 1) {
+      await assert.rejects(authenticate({ req: on(`JWT ${alice} ${bob}`, socket) }), (error: unknown) => {
+        assert.ok(error instanceof GraphQLError);
+        assert.equal(error.extensions.reason, 'AUTH_HEADER_INVALID', 'a refused header is refused every time');
+        return true;
+      });
+    }
+    assert.equal(digested.length, 4);
+
+    assert.equal(await uidOn(`JWT ${alice}`, socket), 'alice');
+    const misses = tokenCache.stats().misses;
+    keys.reload(settings);
+    assert.equal(await uidOn(`JWT ${alice}`, socket), 'alice');
+    assert.equal(tokenCache.stats().misses, misses + 1, 'new key objects: verified afresh, though the connection repeats its header');
+  });
+
   it('refuses a size that is not a whole number of 1 or more', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) assert.throws(() => new VerifiedTokenCache({ maxEntries }), RangeError);
   });
