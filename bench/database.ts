@@ -2,7 +2,7 @@ import pg from 'pg';
 import { graphql, login, ME_QUERY, mint, startIdentityProcess, type IdentityProcess } from './lib/identity-process.js';
 import { median, percentile } from './lib/measure.js';
 import { countRowWrites, hotPathPlans, insertSessionRows } from './lib/session-table.js';
-import type { Bench, BenchSection } from './lib/types.js';
+import type { Bench, BenchSection, Ratio } from './lib/types.js';
 
 const LATENCY_RATIO_TARGET = 1.2;
 const sessionIdOf = (token: string) =>
@@ -124,17 +124,25 @@ export const databaseBench: Bench = async ({ smoke }) => {
         { name: `obtainAuthorizationToken p50, ${label} session rows`, value: median(withRows!), unit: 'ms' },
         { name: `obtainAuthorizationToken p99, ${label} session rows`, value: percentile(withRows!, 99), unit: 'ms' },
       );
-      section.ratios.push({
+      const latency: Ratio = {
         name: `obtainAuthorizationToken p50, ${label} session rows / 1 row`,
         value: ratio,
         target: `<= ${LATENCY_RATIO_TARGET}`,
         met: ratio <= LATENCY_RATIO_TARGET,
-        ...(ratio <= LATENCY_RATIO_TARGET ? {} : { note: 'see the plans below: a hot-path query may not use an index' }),
-      });
+      };
+      section.ratios.push(latency);
 
       const { sid, uid } = sessionIdOf(services[1]!.session);
       const plans = await hotPathPlans(client, full.databaseUrl, { sessionId: sid, userId: uid, otherUserId, password: full.password });
       const indexed = plans.filter((plan) => plan.indexed).length;
+      if (!latency.met) {
+        const slowest = Math.max(...plans.map((plan) => plan.executionMs));
+        latency.note =
+          indexed === plans.length
+            ? `every hot-path query is planned with an index (below) and executes in at most ${slowest.toFixed(2)} ms, ` +
+              `while the p50s differ by ${(median(withRows!) - median(without!)).toFixed(2)} ms: not the queries' plans`
+            : 'see the plans below: a hot-path query does not use an index';
+      }
       for (const plan of plans) {
         section.measurements.push({ name: `EXPLAIN ANALYZE execution, ${plan.what}, ${label} rows`, value: plan.executionMs, unit: 'ms' });
         section.notes!.push(`Plan, ${plan.what}: ${plan.scans.join('; ')}${plan.indexed ? '' : ' — NOT INDEXED'}.`);
