@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { plainAddress } from '../../../lib/trusted-proxies.js';
 
 /**
  * The address of the peer that connected to this gateway, as proxies write it in
@@ -7,8 +8,7 @@ import type { IncomingMessage } from 'node:http';
  */
 export function peerAddress(req: IncomingMessage): string | null {
   const address = req.socket?.remoteAddress;
-  if (!address) return null;
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  return address ? plainAddress(address) : null;
 }
 
 /**
