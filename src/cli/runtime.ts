@@ -11,7 +11,7 @@ import { SettingsError } from '../errors.js';
 import { writeKeyFile } from '../jwt/generate-key.js';
 import { createSsoLogger } from '../observability/logger.js';
 
-export const DEV_IDENTITY = 'graphql-sso';
+const DEV_IDENTITY = 'graphql-sso';
 
 export function createCliLogger(): Logger {
   // Logs go to stderr: stdout carries what a command prints (a key path, the SDL).

@@ -1,7 +1,6 @@
 import {
   chmodSync,
   closeSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -230,8 +229,4 @@ export async function startEmbedded(
 
 export function embeddedDir(dataDir: string): string {
   return join(dataDir, 'pglite');
-}
-
-export function hasEmbeddedData(dataDir: string): boolean {
-  return existsSync(join(embeddedDir(dataDir), 'data'));
 }

@@ -12,7 +12,7 @@ import { resolveUserReference } from './graphql/user-reference.js';
 import type { IdentityContext } from './components.js';
 
 /** The Federation 2 version and directives the identity subgraph declares. */
-export const FEDERATION_LINK =
+const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@policy"])';
 
 export interface IdentitySchemaOptions {

@@ -63,7 +63,7 @@ async function probe(
  * notifications between connections (the embedded PGlite) is never trusted to; a lost connection
  * turns it off at once and is retried with back-off.
  */
-export class SessionEvents {
+class SessionEvents {
   private client: pg.Client | null = null;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;

@@ -33,7 +33,7 @@ export interface VerifiedToken {
 }
 
 /** Tokens longer than this are verified every time: it bounds what one entry can hold. */
-export const MAX_CACHED_TOKEN_LENGTH = 8192;
+const MAX_CACHED_TOKEN_LENGTH = 8192;
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 

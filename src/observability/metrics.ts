@@ -6,7 +6,7 @@ export type IssuedTokenType = 'session' | 'authorization';
 export type VerificationOutcome = 'valid' | 'invalid' | 'error';
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
 /** What a throttled login was counted by (the login throttle's kinds: the label values of `sso_login_throttled_total`). */
-export const THROTTLE_KINDS = ['username_ip', 'username', 'ip', 'password'] as const;
+const THROTTLE_KINDS = ['username_ip', 'username', 'ip', 'password'] as const;
 export type ThrottledBy = (typeof THROTTLE_KINDS)[number];
 
 /** What `createSsoContext` reports for every request that presents a token (anonymous ones are not counted). */

@@ -22,7 +22,7 @@ async function importPackage(specifier: string, setting: string): Promise<Record
  * folder); a path that starts with neither `.` nor `/` is a package. Any module Node or tsx
  * loads may be named, `.ts` included.
  */
-export async function resolveReference(reference: string, baseDir: string, setting: string): Promise<ResolvedReference> {
+async function resolveReference(reference: string, baseDir: string, setting: string): Promise<ResolvedReference> {
   const hash = reference.lastIndexOf('#');
   if (hash <= 0 || hash === reference.length - 1) {
     throw new SettingsError(setting, `must be "module-path#exportName" (got ${JSON.stringify(reference)})`);

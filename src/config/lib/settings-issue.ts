@@ -4,7 +4,7 @@ import { SettingsError } from '../../errors.js';
 type Issue = BaseIssue<unknown>;
 
 /** The setting an issue's path names: `limits.maxDepth`, `entities[1]`, `publicKeys.myapp`; the config itself: `(config)`. */
-export function settingName(issue: Issue): string {
+function settingName(issue: Issue): string {
   let setting = '';
   for (const { key } of issue.path ?? []) {
     if (typeof key === 'number') setting += `[${key}]`;

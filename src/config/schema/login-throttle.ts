@@ -13,7 +13,7 @@ const BACKOFF_ENTRIES = {
  * The most failed attempts one client address can make for one username within a `window`: its
  * free attempts, then one per back-off (which doubles from `base` up to `max`).
  */
-export function attemptsWithinWindow(freeAttempts: number, backoff: { base: number; max: number }, window: number): number {
+function attemptsWithinWindow(freeAttempts: number, backoff: { base: number; max: number }, window: number): number {
   let count = freeAttempts;
   let at = 0;
   if (!(backoff.base > 0 && backoff.max >= backoff.base && window >= 0)) return count;

@@ -23,7 +23,7 @@ export interface HttpApp {
 }
 
 /** `{"errors": [{"message", "extensions": {"code", "reason"}}]}`: what GraphQL clients read, from any route. */
-export function plainErrorBody({ message, code, reason, retryAfter }: NormalizedError): Record<string, unknown> {
+function plainErrorBody({ message, code, reason, retryAfter }: NormalizedError): Record<string, unknown> {
   const extensions = { code, ...(reason === undefined ? {} : { reason }), ...(retryAfter === undefined ? {} : { retryAfter }) };
   return { errors: [{ message, extensions }] };
 }

@@ -1,7 +1,7 @@
 import { RequestError } from '../../errors.js';
 
 /** Said by every endpoint that refuses a body, GraphQL and REST alike. */
-export function bodyTooLargeMessage(maxBodyBytes: number): string {
+function bodyTooLargeMessage(maxBodyBytes: number): string {
   return `Request body is larger than ${maxBodyBytes} bytes (setting limits.maxBodyBytes).`;
 }
 
